@@ -1,0 +1,314 @@
+"""The Driver runs a pipeline in-process; the Builder assembles one piece by piece.
+
+>>> import types
+>>> from hamilflow import base, driver
+>>> m = types.ModuleType("m")
+>>> exec("def b(a: int) -> int:\\n    return a + 1", m.__dict__)
+>>> dr = driver.Driver({}, m, adapter=base.DefaultAdapter())
+>>> dr.execute(["b"], inputs={"a": 1})
+{'b': 2}
+"""
+
+from __future__ import annotations
+
+import types
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from hamilflow import base, visualize
+from hamilflow.errors import HamilflowError
+from hamilflow.execution import executors as executors_module
+from hamilflow.execution.grouping import GroupingStrategy
+from hamilflow.execution.node_runner import run_steps, steps_for
+from hamilflow.execution.plan import build_plan
+from hamilflow.execution.runner import run_plan
+from hamilflow.graph import FunctionGraph
+
+
+@dataclass
+class Variable:
+    """A node as the Driver lists it."""
+
+    name: str
+    type: Any
+    tags: dict[str, Any] = field(default_factory=dict)
+    is_external_input: bool = False
+    originating_functions: tuple[Any, ...] | None = None
+    documentation: str = ""
+
+
+class Driver:
+    """Builds the graph of ``modules`` under ``config`` and runs it.
+
+    ``adapter`` decides how nodes run and what ``execute`` returns (a pandas DataFrame by
+    default). Pipelines with ``Parallelizable``/``Collect`` run on the task runner: the
+    synchronous one unless an execution manager is given (see :class:`Builder`).
+
+        >>> dr = Driver({}, m)  # doctest: +SKIP
+        >>> dr.execute(["b"], inputs={"a": 1})  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *modules: types.ModuleType,
+        adapter: base.HamiltonGraphAdapter | None = None,
+        execution_manager: executors_module.ExecutionManager | None = None,
+        grouping_strategy: GroupingStrategy | None = None,
+        progress: bool = False,
+    ) -> None:
+        self.adapter = adapter if adapter is not None else base.SimplePythonDataFrameGraphAdapter()
+        self.execution_manager = execution_manager
+        self.grouping_strategy = grouping_strategy
+        self.progress = progress
+        self.modules = modules
+        check = self.adapter.check_node_type_equivalence
+        self.graph = FunctionGraph.from_modules(
+            *modules, config=config, type_check=lambda produced, required: check(required, produced)
+        )
+        self._programs: dict[tuple, Any] = {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.graph.config
+
+    # ------------------------------------------------------------------ running
+    def execute(
+        self,
+        final_vars: list[str],
+        overrides: Mapping[str, Any] | None = None,
+        display_graph: bool = False,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Compute ``final_vars`` and shape them with the adapter's result builder."""
+        outputs = self.raw_execute(final_vars, overrides, display_graph, inputs)
+        return self.adapter.build_result(**outputs)
+
+    def raw_execute(
+        self,
+        final_vars: list[str],
+        overrides: Mapping[str, Any] | None = None,
+        display_graph: bool = False,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Compute ``final_vars`` and return them as a dict, without the result builder.
+
+        ``overrides`` replace the nodes they name: what only they needed is not computed.
+        """
+        overrides = dict(overrides or {})
+        inputs = dict(inputs or {})
+        final_vars = list(dict.fromkeys(final_vars))
+        key = (tuple(final_vars), frozenset(inputs), frozenset(overrides))
+        program = self._programs.get(key)
+        if program is None:
+            checks = self.graph.request_checks(final_vars, inputs, overrides)
+            program = self._programs[key] = (*self._prepare(final_vars, overrides), checks)
+        self.validate_execution(final_vars, inputs, overrides, _cached=program[2])
+        if display_graph:
+            self.visualize_execution(final_vars, "./execution.dot", inputs=inputs, overrides=overrides)
+        values = {**self.graph.config, **inputs, **overrides}
+        if program[0] == "plan":
+            return run_plan(self.graph, program[1], values, self.execution_manager, self.adapter, self.progress)
+        run_steps(program[1], values, self.adapter)
+        return {name: values[name] for name in final_vars}
+
+    def _prepare(self, final_vars: list[str], overrides: Mapping[str, Any]) -> tuple[str, Any]:
+        needed = self.graph.upstream(final_vars, stop_at=overrides)
+        dynamic = self.execution_manager is not None or any(
+            self.graph.blocks.path.get(n) or self.graph.nodes[n].is_expander for n in needed
+        )
+        if dynamic:
+            return "plan", build_plan(self.graph, final_vars, overrides, self.grouping_strategy, fingerprint=False)
+        to_run = [
+            self.graph.nodes[n]
+            for n in self.graph.sorted(needed)
+            if not self.graph.nodes[n].is_external_input and n not in overrides
+        ]
+        return "steps", steps_for(to_run)
+
+    def validate_execution(
+        self,
+        final_vars: list[str],
+        inputs: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        _cached: tuple | None = None,
+    ) -> None:
+        """Raise :class:`~hamilflow.errors.ExecutionRequestError` listing everything wrong with a request."""
+        problems = self.graph.check_request(
+            final_vars, inputs or {}, overrides or {}, value_check=self.adapter.check_input_type, cached=_cached
+        )
+        if problems:
+            from hamilflow.errors import ExecutionRequestError
+
+            raise ExecutionRequestError(problems)
+
+    # ------------------------------------------------------------------ queries
+    def list_available_variables(self) -> list[Variable]:
+        """Every node: functions and external inputs, with types, tags and docs."""
+        return [
+            Variable(
+                name=node.name,
+                type=node.type,
+                tags=dict(node.tags),
+                is_external_input=node.is_external_input,
+                originating_functions=None if node.callable is None else (node.callable,),
+                documentation=node.documentation,
+            )
+            for node in (self.graph.nodes[n] for n in self.graph.order)
+        ]
+
+    def what_is_upstream_of(self, *node_names: str) -> list[Variable]:
+        """The nodes the named nodes depend on (the named nodes included)."""
+        return self._variables(self.graph.upstream(self._known(node_names)))
+
+    def what_is_downstream_of(self, *node_names: str) -> list[Variable]:
+        """The nodes that depend on the named nodes (the named nodes included)."""
+        return self._variables(self.graph.downstream(self._known(node_names)))
+
+    def _known(self, names: Iterable[str]) -> list[str]:
+        unknown = [n for n in names if n not in self.graph.nodes]
+        if unknown:
+            raise HamilflowError(f"unknown node(s): {', '.join(unknown)}")
+        return list(names)
+
+    def _variables(self, names: set[str]) -> list[Variable]:
+        wanted = set(names)
+        return [v for v in self.list_available_variables() if v.name in wanted]
+
+    # ------------------------------------------------------------------ pictures
+    def display_all_functions(self, output_file_path: str | None = None, render_kwargs: dict | None = None) -> str:
+        """DOT text of the whole graph; written (or rendered, by suffix .svg/.png) to ``output_file_path``."""
+        dot = visualize.to_dot(self.graph)
+        if output_file_path:
+            visualize.write(dot, output_file_path, **(render_kwargs or {}))
+        return dot
+
+    def visualize_execution(
+        self,
+        final_vars: list[str],
+        output_file_path: str | None = None,
+        render_kwargs: dict | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> str:
+        """DOT text of what ``execute(final_vars)`` would run, with requested outputs highlighted."""
+        needed = self.graph.upstream(final_vars, stop_at=overrides or {})
+        dot = visualize.to_dot(self.graph, only=needed, highlight=set(final_vars), overridden=set(overrides or {}))
+        if output_file_path:
+            visualize.write(dot, output_file_path, **(render_kwargs or {}))
+        return dot
+
+
+class Builder:
+    """Assemble a :class:`Driver` step by step.
+
+    >>> from hamilflow.execution import executors
+    >>> dr = (
+    ...     Builder()
+    ...     .with_modules(m)
+    ...     .enable_dynamic_execution(allow_experimental_mode=True)
+    ...     .with_remote_executor(executors.MultiThreadingExecutor(max_tasks=4))
+    ...     .build()
+    ... )  # doctest: +SKIP
+    """
+
+    def __init__(self) -> None:
+        self._modules: list[types.ModuleType] = []
+        self._config: dict[str, Any] = {}
+        self._adapter: base.HamiltonGraphAdapter | None = None
+        self._result_builder: base.ResultMixin | None = None
+        self._dynamic = False
+        self._local: executors_module.TaskExecutor | None = None
+        self._remote: executors_module.TaskExecutor | None = None
+        self._manager: executors_module.ExecutionManager | None = None
+        self._grouping: GroupingStrategy | None = None
+        self._progress = False
+
+    def with_modules(self, *modules: types.ModuleType) -> Builder:
+        self._modules.extend(modules)
+        return self
+
+    def with_config(self, config: Mapping[str, Any]) -> Builder:
+        self._config.update(config)
+        return self
+
+    def with_adapter(self, adapter: base.HamiltonGraphAdapter) -> Builder:
+        self._adapter = adapter
+        return self
+
+    def with_adapters(self, *adapters: base.HamiltonGraphAdapter | base.ResultMixin) -> Builder:
+        """Graph adapters and result builders; at most one of each."""
+        for item in adapters:
+            if isinstance(item, base.HamiltonGraphAdapter):
+                if self._adapter is not None:
+                    raise HamilflowError("with_adapters: only one graph adapter can run the nodes; got two.")
+                self._adapter = item
+            elif isinstance(item, base.ResultMixin) or hasattr(item, "build_result"):
+                self._result_builder = item
+            else:
+                raise HamilflowError(f"with_adapters: {item!r} is neither a graph adapter nor a result builder.")
+        return self
+
+    def with_result_builder(self, result_builder: base.ResultMixin) -> Builder:
+        self._result_builder = result_builder
+        return self
+
+    def enable_dynamic_execution(self, *, allow_experimental_mode: bool = False) -> Builder:
+        """Run on the task runner, with executors and grouping (the flag is accepted for compatibility)."""
+        self._dynamic = True
+        return self
+
+    def _require_dynamic(self, what: str) -> None:
+        if not self._dynamic:
+            raise HamilflowError(f"{what} needs enable_dynamic_execution() first.")
+
+    def with_local_executor(self, executor: executors_module.TaskExecutor) -> Builder:
+        self._require_dynamic("with_local_executor")
+        self._local = executor
+        return self
+
+    def with_remote_executor(self, executor: executors_module.TaskExecutor) -> Builder:
+        self._require_dynamic("with_remote_executor")
+        self._remote = executor
+        return self
+
+    def with_execution_manager(self, manager: executors_module.ExecutionManager) -> Builder:
+        self._require_dynamic("with_execution_manager")
+        if self._local or self._remote:
+            raise HamilflowError("set either an execution manager or local/remote executors, not both.")
+        self._manager = manager
+        return self
+
+    def with_grouping_strategy(self, strategy: GroupingStrategy) -> Builder:
+        self._require_dynamic("with_grouping_strategy")
+        self._grouping = strategy
+        return self
+
+    def with_progress_bar(self, enabled: bool = True) -> Builder:
+        """Show a progress bar of task instances while running (needs dynamic execution)."""
+        self._progress = enabled
+        return self
+
+    def build(self) -> Driver:
+        adapter = self._adapter
+        if adapter is None:
+            adapter = (
+                base.SimplePythonGraphAdapter(self._result_builder or base.DictResult())
+                if self._dynamic or self._result_builder
+                else None
+            )
+        elif self._result_builder is not None:
+            adapter.result_builder = self._result_builder
+        manager = None
+        if self._dynamic:
+            if (self._local or self._remote) and self._manager:
+                raise HamilflowError("set either an execution manager or local/remote executors, not both.")
+            manager = self._manager or executors_module.DefaultExecutionManager(self._local, self._remote)
+        return Driver(
+            self._config,
+            *self._modules,
+            adapter=adapter,
+            execution_manager=manager,
+            grouping_strategy=self._grouping,
+            progress=self._progress,
+        )

@@ -1,0 +1,35 @@
+"""Errors hamilflow raises, each written for the person who has to fix the pipeline."""
+
+from __future__ import annotations
+
+
+class HamilflowError(Exception):
+    """Base of every error hamilflow raises itself (user exceptions pass through unchanged)."""
+
+
+class GraphError(HamilflowError, ValueError):
+    """The pipeline's functions do not form a valid graph; ``problems`` lists every issue found."""
+
+    def __init__(self, problems: list[str], header: str = "The pipeline is not valid") -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        lines = [f"{header} ({count} problem{'s' if count != 1 else ''}):"]
+        lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
+        super().__init__("\n".join(lines))
+
+
+class ExecutionRequestError(GraphError):
+    """An ``execute`` call asks for something the graph cannot give: unknown outputs, missing inputs."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems, header="Cannot run this request")
+
+
+def add_note(error: BaseException, note: str) -> None:
+    """Attach a note to an exception without changing its type (PEP 678, back-filled on 3.10)."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:  # pragma: no cover - Python 3.10
+        notes = getattr(error, "__notes__", None) or []
+        notes.append(note)
+        error.__notes__ = notes

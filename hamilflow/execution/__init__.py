@@ -1,0 +1,1 @@
+"""Dynamic execution: plans of tasks, grouping strategies, the local runner and its executors."""

@@ -1,0 +1,191 @@
+"""Task executors: where the runner's work units run, behind one small interface.
+
+An executor takes a function and its arguments and returns a future (anything with
+``add_done_callback``, ``result`` and ``cancel``). The runner never waits on a specific
+executor; it only reacts to futures completing, so threads, processes, Ray and Dask all
+plug in the same way. ``inline`` executors run work immediately in the caller's thread.
+
+Process pools ship work with cloudpickle, so lambdas, closures, functions defined in
+``__main__`` or a notebook, and locally defined classes all cross the process boundary.
+
+    >>> from hamilflow.execution import executors
+    >>> manager = executors.DefaultExecutionManager(
+    ...     executors.SynchronousLocalTaskExecutor(), executors.MultiThreadingExecutor(max_tasks=4))
+"""
+
+from __future__ import annotations
+
+import abc
+import concurrent.futures
+import multiprocessing
+import os
+from typing import TYPE_CHECKING, Any, Callable
+
+import cloudpickle
+
+if TYPE_CHECKING:
+    from hamilflow.execution.plan import TaskSpec
+
+
+class TaskExecutor(abc.ABC):
+    """Runs work units. Subclasses implement :meth:`submit`; ``init``/``finalize`` bracket a run.
+
+    ``parallelism`` tells the runner how many units can run at once, which it uses to
+    batch many small items into fewer, larger units.
+    """
+
+    inline: bool = False
+    parallelism: int = 1
+
+    def init(self) -> None:
+        """Acquire resources (pools, clients) before a run."""
+
+    def finalize(self) -> None:
+        """Release what :meth:`init` acquired."""
+
+    @abc.abstractmethod
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Start ``fn(*args)`` and return a future for its result."""
+
+    def __enter__(self) -> TaskExecutor:
+        self.init()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.finalize()
+
+
+class SynchronousLocalTaskExecutor(TaskExecutor):
+    """Runs each unit immediately in the calling thread: no parallelism, no serialization."""
+
+    inline = True
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as error:  # noqa: BLE001 - handed to the runner through the future
+            future.set_exception(error)
+        return future
+
+
+class _PoolExecutor(TaskExecutor):
+    def __init__(self, max_tasks: int | None = None) -> None:
+        self.max_tasks = max_tasks or os.cpu_count() or 1
+        self.parallelism = self.max_tasks
+        self._pool: concurrent.futures.Executor | None = None
+
+    def _make_pool(self) -> concurrent.futures.Executor:
+        raise NotImplementedError
+
+    def init(self) -> None:
+        if self._pool is None:
+            self._pool = self._make_pool()
+
+    def finalize(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _ensure_pool(self) -> concurrent.futures.Executor:
+        if self._pool is None:
+            self.init()
+        return self._pool
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(max_tasks={self.max_tasks})"
+
+
+class MultiThreadingExecutor(_PoolExecutor):
+    """A pool of ``max_tasks`` threads; suits I/O-bound nodes and code that releases the GIL."""
+
+    def _make_pool(self) -> concurrent.futures.Executor:
+        return concurrent.futures.ThreadPoolExecutor(self.max_tasks, thread_name_prefix="hamilflow")
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+        return self._ensure_pool().submit(fn, *args)
+
+
+def _run_pickled(payload: bytes) -> bytes:
+    fn, args = cloudpickle.loads(payload)
+    try:
+        return cloudpickle.dumps((True, fn(*args)))
+    except BaseException as error:  # noqa: BLE001 - returned to the parent, which re-raises it
+        return cloudpickle.dumps((False, error))
+
+
+class _Unpickled(concurrent.futures.Future):
+    """The parent's view of a process future: unpickles the result with cloudpickle."""
+
+    def __init__(self, inner: concurrent.futures.Future) -> None:
+        super().__init__()
+        self._inner = inner
+        inner.add_done_callback(self._copy)
+
+    def _copy(self, inner: concurrent.futures.Future) -> None:
+        if inner.cancelled():
+            super().cancel()
+            self.set_running_or_notify_cancel()
+            return
+        error = inner.exception()
+        if error is not None:
+            self.set_exception(error)
+            return
+        ok, value = cloudpickle.loads(inner.result())
+        if ok:
+            self.set_result(value)
+        else:
+            self.set_exception(value)
+
+    def cancel(self) -> bool:
+        return self._inner.cancel()
+
+
+class MultiProcessingExecutor(_PoolExecutor):
+    """A pool of ``max_tasks`` worker processes; work and results travel with cloudpickle.
+
+    ``start_method`` is a :mod:`multiprocessing` start method (``"spawn"``,
+    ``"forkserver"``, ``"fork"``); the platform's default when omitted.
+    """
+
+    def __init__(self, max_tasks: int | None = None, start_method: str | None = None) -> None:
+        super().__init__(max_tasks)
+        self.start_method = start_method
+
+    def _make_pool(self) -> concurrent.futures.Executor:
+        context = multiprocessing.get_context(self.start_method)
+        return concurrent.futures.ProcessPoolExecutor(self.max_tasks, mp_context=context)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+        return _Unpickled(self._ensure_pool().submit(_run_pickled, cloudpickle.dumps((fn, args))))
+
+
+class ExecutionManager(abc.ABC):
+    """Chooses the executor for each task."""
+
+    def __init__(self, executors: list[TaskExecutor]) -> None:
+        self.executors = executors
+
+    def init(self) -> None:
+        for executor in self.executors:
+            executor.init()
+
+    def finalize(self) -> None:
+        for executor in self.executors:
+            executor.finalize()
+
+    @abc.abstractmethod
+    def get_executor_for_task(self, task: TaskSpec) -> TaskExecutor:
+        """The executor that runs ``task``."""
+
+
+class DefaultExecutionManager(ExecutionManager):
+    """Tasks inside a ``Parallelizable`` block go to the remote executor; the rest run locally."""
+
+    def __init__(self, local_executor: TaskExecutor | None = None, remote_executor: TaskExecutor | None = None) -> None:
+        self.local_executor = local_executor or SynchronousLocalTaskExecutor()
+        self.remote_executor = remote_executor or MultiThreadingExecutor(max_tasks=10)
+        super().__init__([self.local_executor, self.remote_executor])
+
+    def get_executor_for_task(self, task: TaskSpec) -> TaskExecutor:
+        return self.remote_executor if task.path else self.local_executor

@@ -1,0 +1,203 @@
+"""The plan: what runs, as which tasks, in which blocks — plain data shared by every back end.
+
+A plan is computed from a graph, the outputs requested and a grouping strategy. It is
+pure data (strings and tuples), so it can be written into an Airflow DAG file, sent to a
+worker, or compared. Its ``fingerprint`` hashes the plan together with the source of
+every function it runs: if either changes, so does the fingerprint, which is how a
+compiled DAG file notices that the pipeline has moved on.
+
+    >>> import types
+    >>> m = types.ModuleType("m")
+    >>> exec("def b(a: int) -> int:\\n    return a + 1", m.__dict__)
+    >>> from hamilflow.graph import FunctionGraph
+    >>> plan = build_plan(FunctionGraph.from_modules(m), ["b"])
+    >>> [(t.name, t.nodes, t.external_inputs) for t in plan.tasks]
+    [('b', ('b',), ('a',))]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
+
+from hamilflow.execution.grouping import GroupByRepeatableBlocks, GroupingStrategy
+
+if TYPE_CHECKING:
+    from hamilflow.graph import FunctionGraph
+
+Path = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """One task of a plan.
+
+    ``nodes`` run in order; ``inputs`` are values computed by other tasks,
+    ``external_inputs`` come from the caller (inputs, config, overrides); ``outputs`` are
+    the values other tasks or the caller need. ``path`` is the block path: the task runs
+    once per item of each block in it. ``expanders`` are the nodes of this task that
+    open blocks; ``collects`` maps each collected value to the block expander it gathers over.
+    """
+
+    name: str
+    nodes: tuple[str, ...]
+    path: Path
+    inputs: tuple[str, ...]
+    external_inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    expanders: tuple[str, ...] = ()
+    collects: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def collected(self) -> dict[str, str]:
+        return dict(self.collects)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The tasks to run for ``final_vars``, in topological order, and where each value lives.
+
+    ``value_paths`` gives, for every value a task reads or writes, the block path of the
+    value (an expander's items live inside its own block); ``producer`` maps a computed
+    value to the task that computes it.
+    """
+
+    tasks: tuple[TaskSpec, ...]
+    final_vars: tuple[str, ...]
+    overrides: tuple[str, ...]
+    value_paths: dict[str, Path]
+    producer: dict[str, str]
+    code_digest: str = field(default="", compare=False)
+
+    @property
+    def task(self) -> dict[str, TaskSpec]:
+        return {t.name: t for t in self.tasks}
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable hash of the plan's structure and the code of every node it runs."""
+        body = json.dumps(self.to_dict(with_digest=False), sort_keys=True)
+        return hashlib.sha256((body + self.code_digest).encode()).hexdigest()[:16]
+
+    def to_dict(self, with_digest: bool = True) -> dict[str, Any]:
+        data = asdict(self)
+        if not with_digest:
+            data.pop("code_digest")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        tasks = tuple(TaskSpec(**{k: _tuples(v) for k, v in t.items()}) for t in data["tasks"])
+        return cls(
+            tasks=tasks,
+            final_vars=tuple(data["final_vars"]),
+            overrides=tuple(data["overrides"]),
+            value_paths={k: tuple(v) for k, v in data["value_paths"].items()},
+            producer=dict(data["producer"]),
+            code_digest=data.get("code_digest", ""),
+        )
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for name in names:
+        fn = graph.nodes[name].callable
+        try:
+            text = inspect.getsource(fn)
+        except (OSError, TypeError):
+            code = fn.__code__
+            text = repr((code.co_code, code.co_consts, code.co_names))
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _group_name(group: list[str], taken: set[str]) -> str:
+    if len(group) == 1:
+        name = group[0]
+    elif len(group) <= 3:
+        name = "__".join(group)
+    else:
+        name = f"{group[0]}__to__{group[-1]}"
+    base, suffix = name, 2
+    while name in taken:
+        name, suffix = f"{base}_{suffix}", suffix + 1
+    taken.add(name)
+    return name
+
+
+def build_plan(
+    graph: FunctionGraph,
+    final_vars: Iterable[str],
+    overrides: Iterable[str] = (),
+    grouping: GroupingStrategy | None = None,
+    fingerprint: bool = True,
+) -> Plan:
+    """Plan the tasks that compute ``final_vars``; nodes named in ``overrides`` are not run.
+
+    ``fingerprint=False`` skips hashing the functions' source (for plans never compared).
+    """
+    final_vars = tuple(final_vars)
+    overrides = tuple(sorted(set(overrides)))
+    needed = graph.upstream(final_vars, stop_at=overrides)
+    to_run = [n for n in graph.sorted(needed) if not graph.nodes[n].is_external_input and n not in overrides]
+    groups = (grouping or GroupByRepeatableBlocks()).group(graph, to_run)
+    producer: dict[str, str] = {}
+    taken = set(graph.nodes)
+    names = []
+    for group in groups:
+        name = group[0] if len(group) == 1 else _group_name(group, taken)
+        names.append(name)
+        for node in group:
+            producer[node] = name
+    # values needed outside the task that computes them
+    used_outside: set[str] = set(final_vars)
+    for group, name in zip(groups, names):
+        for node in group:
+            used_outside.update(p for p in graph.nodes[node].input_types if producer.get(p) != name)
+    value_paths: dict[str, Path] = {}
+    tasks = []
+    for group, name in zip(groups, names):
+        members = set(group)
+        reads: list[str] = []
+        for node in group:
+            for p in graph.nodes[node].input_types:
+                if p not in members and p not in reads and p in needed:
+                    reads.append(p)
+        for value in reads + group:
+            value_paths[value] = graph.blocks.value_path(value, graph.nodes)
+        collects = tuple((p, value_paths[p][-1]) for node in group for p in sorted(graph.nodes[node].collect_params))
+        expanders = tuple(n for n in group if graph.nodes[n].is_expander)
+        paths = {graph.blocks.path[n] for n in group}
+        if len(paths) != 1:
+            raise ValueError(f"grouping put nodes of different blocks in one task: {group}")
+        tasks.append(
+            TaskSpec(
+                name=name,
+                nodes=tuple(group),
+                path=paths.pop(),
+                inputs=tuple(p for p in reads if p in producer),
+                external_inputs=tuple(p for p in reads if p not in producer),
+                outputs=tuple(n for n in group if n in used_outside or n in expanders),
+                expanders=expanders,
+                collects=collects,
+            )
+        )
+    for value in final_vars:
+        value_paths.setdefault(value, graph.blocks.value_path(value, graph.nodes))
+    return Plan(
+        tasks=tuple(tasks),
+        final_vars=final_vars,
+        overrides=overrides,
+        value_paths=value_paths,
+        producer=producer,
+        code_digest=_source_digest(graph, to_run) if fingerprint else "",
+    )

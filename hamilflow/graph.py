@@ -1,0 +1,393 @@
+"""The function graph: nodes built from modules and config, validated before anything runs.
+
+Every public function defined in a module is a node named after it (``config.when``
+variants drop their ``__suffix``); its parameters are edges to the nodes of the same
+name. A parameter no function produces is an external input. The graph is checked as a
+whole and every problem is reported at once: cycles, duplicate definitions, type
+mismatches along edges, and badly formed ``Parallelizable``/``Collect`` blocks.
+
+All walks are iterative, so a chain of 100,000 nodes builds and runs.
+
+    >>> import types
+    >>> m = types.ModuleType("m")
+    >>> exec("def b(a: int) -> int:\\n    return a + 1", m.__dict__)
+    >>> g = FunctionGraph.from_modules(m)
+    >>> sorted(g.nodes), g.nodes["a"].is_external_input
+    (['a', 'b'], True)
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import types
+import typing
+from collections import deque
+from typing import Any, Callable, Iterable, Mapping
+
+from hamilflow import htypes
+from hamilflow.blocks import BlockStructure, analyse_blocks
+from hamilflow.errors import ExecutionRequestError, GraphError
+from hamilflow.function_modifiers import modifiers_of, resolve_function
+from hamilflow.node import DependencyType, Node, NodeKind
+
+TypeCheck = Callable[[Any, Any], bool]
+
+
+def _annotations(fn: Callable[..., Any], problems: list[str], where: str) -> dict[str, Any]:
+    raw = getattr(fn, "__annotations__", {}) or {}
+    if not any(isinstance(v, str) for v in raw.values()):
+        return dict(raw)
+    try:  # string annotations (``from __future__ import annotations``) need their module's names
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception as error:  # noqa: BLE001 - reported as a graph problem below
+        problems.append(
+            f"cannot resolve the type annotations of {where}: {error}. Import the names the "
+            "annotations use at module level (not only under TYPE_CHECKING)."
+        )
+        return {k: Any for k in raw}
+
+
+_VARIADIC = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+
+def _parameters(fn: Callable[..., Any]) -> list[tuple[str, bool]]:
+    """``(name, has_default)`` for each parameter; reads the code object directly (fast)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or "__wrapped__" in fn.__dict__:
+        sig = inspect.signature(fn)
+        out = []
+        for p in sig.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(f"*{p.name}")
+            out.append((p.name, p.default is not p.empty))
+        return out
+    if code.co_flags & _VARIADIC:
+        raise TypeError("*args/**kwargs")
+    positional = code.co_varnames[: code.co_argcount]
+    kwonly = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    n_defaults = len(fn.__defaults__ or ())
+    first_default = len(positional) - n_defaults
+    kwdefaults = fn.__kwdefaults__ or {}
+    return [(name, i >= first_default) for i, name in enumerate(positional)] + [
+        (name, name in kwdefaults) for name in kwonly
+    ]
+
+
+def functions_of(module: types.ModuleType) -> list[Callable[..., Any]]:
+    """The public functions defined in ``module``, in definition order (imported ones excluded)."""
+    name = module.__name__
+    return [
+        obj
+        for attr, obj in vars(module).items()
+        if isinstance(obj, types.FunctionType) and not attr.startswith("_") and obj.__module__ == name
+    ]
+
+
+def node_from_function(fn: Callable[..., Any], name: str, module_name: str, problems: list[str]) -> Node | None:
+    """Build the node for one function, appending to ``problems`` what is wrong with it."""
+    code = getattr(fn, "__code__", None)
+    line = code.co_firstlineno if code is not None else None
+    try:
+        params = _parameters(fn)
+    except TypeError as error:
+        problems.append(
+            f"node '{name}' ({module_name}.{fn.__name__}, line {line}) takes {error}: hamilflow wires parameters by "
+            "name, so every parameter must be named. Replace them with named parameters."
+        )
+        return None
+    annotations = _annotations(fn, problems, f"{module_name}.{fn.__name__}")
+    return_type = annotations.get("return", Any)
+    kind = NodeKind.FUNCTION
+    if htypes.is_parallelizable(return_type):
+        kind, return_type = NodeKind.EXPANDER, htypes.element_type(return_type)
+    input_types = {}
+    collect_params = []
+    optional, required = DependencyType.OPTIONAL, DependencyType.REQUIRED
+    for param, has_default in params:
+        annotation = annotations.get(param, Any)
+        if not isinstance(annotation, type) and htypes.is_collect(annotation):
+            collect_params.append(param)
+        input_types[param] = (annotation, optional if has_default else required)
+    if collect_params:
+        if kind is NodeKind.EXPANDER:
+            problems.append(
+                f"node '{name}' ({module_name}.{fn.__name__}, line {line}) both collects ({', '.join(collect_params)}) and "
+                "returns Parallelizable[]: split it into a collector and a separate expander."
+            )
+        kind = NodeKind.COLLECTOR
+    modifiers = modifiers_of(fn)
+    return Node(
+        name=name,
+        type=return_type,
+        callable=fn,
+        input_types=input_types,
+        kind=kind,
+        tags=dict(modifiers.tags) if modifiers else {},
+        documentation=inspect.cleandoc(fn.__doc__) if fn.__doc__ else "",  # cleandoc only when needed
+        module=module_name,
+        function_name=fn.__name__,
+        line=line,
+        collect_params=frozenset(collect_params),
+    )
+
+
+class FunctionGraph:
+    """A validated graph of nodes. Build it with :meth:`from_modules`.
+
+    ``nodes`` maps names to :class:`~hamilflow.node.Node`; ``order`` lists every node name
+    in a topological order (inputs first); ``blocks`` says which ``Parallelizable`` block
+    each node runs in.
+    """
+
+    def __init__(
+        self,
+        nodes: dict[str, Node],
+        config: Mapping[str, Any],
+        order: list[str],
+        blocks: BlockStructure,
+    ) -> None:
+        self.nodes = nodes
+        self.config = dict(config)
+        self.order = order
+        self.blocks = blocks
+        self._position = {name: i for i, name in enumerate(order)}
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_modules(
+        cls,
+        *modules: types.ModuleType,
+        config: Mapping[str, Any] | None = None,
+        type_check: TypeCheck | None = None,
+    ) -> FunctionGraph:
+        """Build and validate the graph of ``modules`` under ``config``.
+
+        Raises :class:`~hamilflow.errors.GraphError` listing every problem found.
+        ``type_check(produced, required)`` decides whether an edge's types fit
+        (default: :func:`hamilflow.htypes.types_match`).
+        """
+        config = dict(config or {})
+        type_check = type_check or htypes.types_match
+        problems: list[str] = []
+        nodes: dict[str, Node] = {}
+        for module in modules:
+            for fn in functions_of(module):
+                included, name = resolve_function(fn, config)
+                if not included:
+                    continue
+                node = node_from_function(fn, name, module.__name__, problems)
+                if node is None:
+                    continue
+                if name in nodes:
+                    problems.append(
+                        f"node '{name}' is defined twice: in {nodes[name].where} and in {node.where}. "
+                        "Rename one, or use @config.when so that only one applies."
+                    )
+                    continue
+                nodes[name] = node
+        _add_inputs(nodes)
+        _check_edge_types(nodes, type_check, problems)
+        order = _topological_order(nodes, problems)
+        blocks = analyse_blocks(nodes, order, problems) if order is not None else BlockStructure.empty()
+        if problems:
+            raise GraphError(problems)
+        return cls(nodes, config, order, blocks)
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def has_blocks(self) -> bool:
+        return bool(self.blocks.expanders)
+
+    def upstream(self, names: Iterable[str], stop_at: Iterable[str] = ()) -> set[str]:
+        """``names`` and every node they depend on; nodes in ``stop_at`` are included but not crossed."""
+        stop = set(stop_at)
+        seen = set()
+        stack = [n for n in names if n in self.nodes]
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if name not in stop:
+                stack.extend(p for p in self.nodes[name].input_types if p in self.nodes)
+        return seen
+
+    def downstream(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every node that depends on them."""
+        seen = set()
+        stack = [n for n in names if n in self.nodes]
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(self.nodes[name].dependents)
+        return seen
+
+    def sorted(self, names: Iterable[str]) -> list[str]:
+        """``names`` in topological order."""
+        return sorted(names, key=self._position.__getitem__)
+
+    def external_inputs(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.is_external_input]
+
+    # ------------------------------------------------------------------ requests
+    def request_checks(
+        self, final_vars: Iterable[str], provided: Iterable[str], overrides: Iterable[str]
+    ) -> tuple[list[str], list[tuple[str, str, Any]]]:
+        """The part of request checking that depends only on names, so callers can cache it.
+
+        Returns the problems found (unknown outputs, missing inputs, inputs that name
+        computed nodes) and the ``(input, user, annotation)`` triples whose values must
+        still be checked against their annotations.
+        """
+        provided, overrides = set(provided), set(overrides)
+        problems: list[str] = []
+        checks: list[tuple[str, str, Any]] = []
+        final_vars = list(final_vars)
+        for name in final_vars:
+            if name not in self.nodes:
+                close = difflib.get_close_matches(name, list(self.nodes), n=1)
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                problems.append(f"unknown output '{name}': no function or input of that name.{hint}")
+            elif self.blocks.path_of(name):
+                problems.append(
+                    f"output '{name}' ({self.nodes[name].where}) is computed once per item of the "
+                    f"Parallelizable block '{self.blocks.path_of(name)[-1]}': request a node that "
+                    f"collects it (a parameter typed Collect[...] named '{name}') instead."
+                )
+        needed = self.upstream([v for v in final_vars if v in self.nodes], stop_at=overrides)
+        for name in needed:
+            node = self.nodes[name]
+            if not node.is_external_input or name in overrides:
+                continue
+            users = [d for d in node.dependents if d in needed and d not in overrides]
+            if name in provided or name in self.config:
+                checks.extend((name, user, self.nodes[user].input_types[name][0]) for user in users)
+                continue
+            required_by = [u for u in users if self.nodes[u].input_types[name][1] is DependencyType.REQUIRED]
+            if required_by:
+                problems.append(
+                    f"missing input '{name}' ({htypes.type_name(node.type)}), required by "
+                    + ", ".join(f"'{u}' ({self.nodes[u].where})" for u in required_by)
+                    + f". Pass it as inputs={{'{name}': ...}} or put it in the config."
+                )
+        for name in provided:
+            node = self.nodes.get(name)
+            if node is not None and not node.is_external_input and name not in overrides:
+                problems.append(
+                    f"'{name}' is computed by {node.where}, so it cannot be an input: pass it in "
+                    f"overrides={{'{name}': ...}} to replace the computed value."
+                )
+        return problems, checks
+
+    def check_request(
+        self,
+        final_vars: Iterable[str],
+        inputs: Mapping[str, Any],
+        overrides: Mapping[str, Any],
+        value_check: TypeCheck | None = None,
+        cached: tuple[list[str], list[tuple[str, str, Any]]] | None = None,
+    ) -> list[str]:
+        """Everything wrong with a request, as sentences; empty when it can run.
+
+        Checks unknown outputs (with a suggestion), required inputs nobody supplied
+        (naming the nodes that need each), and input values that do not fit their
+        annotations. ``cached`` is a result of :meth:`request_checks` for the same names.
+        """
+        value_check = value_check or htypes.value_matches
+        static, checks = cached or self.request_checks(final_vars, inputs, overrides)
+        problems = list(static)
+        for name, user, annotation in checks:
+            value = inputs[name] if name in inputs else self.config[name]
+            if not value_check(annotation, value):
+                problems.append(
+                    f"input '{name}' is {type(value).__name__} {_short(value)}, but '{user}' "
+                    f"({self.nodes[user].where}) expects {htypes.type_name(annotation)}."
+                )
+        return problems
+
+    def validate_request(
+        self, final_vars: Iterable[str], inputs: Mapping[str, Any], overrides: Mapping[str, Any]
+    ) -> None:
+        """Raise :class:`~hamilflow.errors.ExecutionRequestError` if the request cannot run."""
+        problems = self.check_request(final_vars, inputs, overrides)
+        if problems:
+            raise ExecutionRequestError(problems)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _add_inputs(nodes: dict[str, Node]) -> None:
+    """Create external input nodes and fill every node's ``dependents``, in one pass."""
+    for node in list(nodes.values()):
+        for param, (annotation, _) in node.input_types.items():
+            source = nodes.get(param)
+            if source is None:
+                item_type = htypes.element_type(annotation) if param in node.collect_params else annotation
+                source = nodes[param] = Node(param, item_type, kind=NodeKind.INPUT)
+            source.dependents.append(node.name)
+
+
+def _check_edge_types(nodes: dict[str, Node], type_check: TypeCheck, problems: list[str]) -> None:
+    for node in nodes.values():
+        for param, (annotation, _) in node.input_types.items():
+            source = nodes[param]
+            if source.is_external_input:
+                continue
+            required = htypes.element_type(annotation) if param in node.collect_params else annotation
+            if not type_check(source.type, required):
+                produced = htypes.type_name(source.type)
+                if source.is_expander:
+                    produced = f"items of type {produced} (Parallelizable[{produced}])"
+                problems.append(
+                    f"type mismatch on '{param}': '{node.name}' ({node.where}) expects "
+                    f"{htypes.type_name(annotation)}, but '{param}' ({source.where}) produces {produced}. "
+                    "Change one of the two annotations, or convert the value in between."
+                )
+
+
+def _topological_order(nodes: dict[str, Node], problems: list[str]) -> list[str] | None:
+    """Kahn's algorithm in definition order; on a cycle, report it and return None."""
+    pending = {name: len(node.input_types) for name, node in nodes.items()}
+    ready = deque(name for name, count in pending.items() if count == 0)
+    order = []
+    while ready:
+        name = ready.popleft()
+        order.append(name)
+        for dependent in nodes[name].dependents:
+            pending[dependent] -= 1
+            if pending[dependent] == 0:
+                ready.append(dependent)
+    if len(order) == len(nodes):
+        return order
+    stuck = {name for name, count in pending.items() if count > 0}
+    for cycle in _cycles(nodes, stuck):
+        path = " -> ".join(cycle + [cycle[0]])
+        problems.append(
+            f"cycle: {path} (" + ", ".join(nodes[n].where for n in cycle) + "). "
+            "A node cannot depend on itself, even indirectly: break the loop by renaming a parameter."
+        )
+    return None
+
+
+def _cycles(nodes: dict[str, Node], stuck: set[str]) -> list[list[str]]:
+    """One cycle per group of stuck nodes, found by walking dependencies until a repeat."""
+    cycles = []
+    explained: set[str] = set()
+    for start in stuck:
+        if start in explained:
+            continue
+        walk, position = [], {}
+        name = start
+        while name not in position and name not in explained:
+            position[name] = len(walk)
+            walk.append(name)
+            name = next(p for p in nodes[name].input_types if p in stuck)
+        if name in position:
+            cycles.append(walk[position[name] :])
+        explained.update(walk)
+    return cycles
