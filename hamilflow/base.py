@@ -169,8 +169,10 @@ class HamiltonGraphAdapter(ResultMixin):
     """How nodes are checked and run. Subclass it to change execution; it also builds the result.
 
     hamilflow calls ``check_node_type_equivalence`` for every edge when the graph is
-    built, ``check_input_type`` for every input value before a run, and ``execute_node``
-    for every node it runs, in every executor.
+    built (as in Hamilton, an edge the adapter refuses is still accepted when the standard
+    rules of :func:`hamilflow.htypes.types_match` accept it: an adapter can only widen them),
+    ``check_input_type`` for every input value before a run, and ``execute_node`` for every
+    node it runs, in every executor.
     """
 
     @staticmethod

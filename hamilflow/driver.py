@@ -11,11 +11,12 @@
 
 from __future__ import annotations
 
+import difflib
 import types
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from hamilflow import base, visualize
+from hamilflow import base, htypes, visualize
 from hamilflow.errors import HamilflowError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy
@@ -63,9 +64,13 @@ class Driver:
         self.progress = progress
         self.modules = modules
         check = self.adapter.check_node_type_equivalence
-        self.graph = FunctionGraph.from_modules(
-            *modules, config=config, type_check=lambda produced, required: check(required, produced)
-        )
+
+        def type_check(produced: Any, required: Any) -> bool:
+            # as in Hamilton, the adapter can only widen the standard rules (subclasses, Any, unions, ...):
+            # an adapter ported from Hamilton that answers ``node_type == input_type`` keeps them
+            return check(required, produced) or htypes.types_match(produced, required)
+
+        self.graph = FunctionGraph.from_modules(*modules, config=config, type_check=type_check)
         self._programs: dict[tuple, Any] = {}
 
     @property
@@ -166,10 +171,17 @@ class Driver:
         return self._variables(self.graph.downstream(self._known(node_names)))
 
     def _known(self, names: Iterable[str]) -> list[str]:
+        names = list(names)
         unknown = [n for n in names if n not in self.graph.nodes]
         if unknown:
-            raise HamilflowError(f"unknown node(s): {', '.join(unknown)}")
-        return list(names)
+            hints = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, list(self.graph.nodes), n=1)
+                hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+            raise HamilflowError(
+                f"unknown node(s): {', '.join(hints)}. list_available_variables() lists the nodes of this graph."
+            )
+        return names
 
     def _variables(self, names: set[str]) -> list[Variable]:
         wanted = set(names)

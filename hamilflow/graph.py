@@ -77,11 +77,11 @@ def _parameters(fn: Callable[..., Any]) -> list[tuple[str, bool]]:
 def functions_of(module: types.ModuleType) -> list[Callable[..., Any]]:
     """The public functions defined in ``module``, in definition order (imported ones excluded)."""
     name = module.__name__
-    return [
-        obj
-        for attr, obj in vars(module).items()
-        if isinstance(obj, types.FunctionType) and not attr.startswith("_") and obj.__module__ == name
-    ]
+    found: dict[int, Callable[..., Any]] = {}  # by identity: an alias (``g = f``) is the same node
+    for attr, obj in vars(module).items():
+        if isinstance(obj, types.FunctionType) and not attr.startswith("_") and obj.__module__ == name:
+            found.setdefault(id(obj), obj)
+    return list(found.values())
 
 
 def node_from_function(fn: Callable[..., Any], name: str, module_name: str, problems: list[str]) -> Node | None:
@@ -106,14 +106,15 @@ def node_from_function(fn: Callable[..., Any], name: str, module_name: str, prob
     optional, required = DependencyType.OPTIONAL, DependencyType.REQUIRED
     for param, has_default in params:
         annotation = annotations.get(param, Any)
-        if not isinstance(annotation, type) and htypes.is_collect(annotation):
+        if htypes.is_collect(annotation):
             collect_params.append(param)
         input_types[param] = (annotation, optional if has_default else required)
     if collect_params:
         if kind is NodeKind.EXPANDER:
             problems.append(
-                f"node '{name}' ({module_name}.{fn.__name__}, line {line}) both collects ({', '.join(collect_params)}) and "
-                "returns Parallelizable[]: split it into a collector and a separate expander."
+                f"node '{name}' ({module_name}.{fn.__name__}, line {line}) both collects "
+                f"({', '.join(collect_params)}) and returns Parallelizable[]: split it into a collector "
+                "and a separate expander."
             )
         kind = NodeKind.COLLECTOR
     modifiers = modifiers_of(fn)
@@ -171,7 +172,7 @@ class FunctionGraph:
         type_check = type_check or htypes.types_match
         problems: list[str] = []
         nodes: dict[str, Node] = {}
-        for module in modules:
+        for module in dict.fromkeys(modules):  # a module passed twice is crawled once
             for fn in functions_of(module):
                 included, name = resolve_function(fn, config)
                 if not included:
@@ -245,6 +246,7 @@ class FunctionGraph:
         problems: list[str] = []
         checks: list[tuple[str, str, Any]] = []
         final_vars = list(final_vars)
+        requested = set(final_vars)
         for name in final_vars:
             if name not in self.nodes:
                 close = difflib.get_close_matches(name, list(self.nodes), n=1)
@@ -265,11 +267,17 @@ class FunctionGraph:
             if name in provided or name in self.config:
                 checks.extend((name, user, self.nodes[user].input_types[name][0]) for user in users)
                 continue
-            required_by = [u for u in users if self.nodes[u].input_types[name][1] is DependencyType.REQUIRED]
+            required_by = [
+                f"'{u}' ({self.nodes[u].where})"
+                for u in users
+                if self.nodes[u].input_types[name][1] is DependencyType.REQUIRED
+            ]
+            if name in requested:  # an input asked for as an output must be given, default or not
+                required_by.insert(0, "the requested outputs")
             if required_by:
                 problems.append(
                     f"missing input '{name}' ({htypes.type_name(node.type)}), required by "
-                    + ", ".join(f"'{u}' ({self.nodes[u].where})" for u in required_by)
+                    + ", ".join(required_by)
                     + f". Pass it as inputs={{'{name}': ...}} or put it in the config."
                 )
         for name in provided:

@@ -46,8 +46,9 @@ def to_dot(
             indent = "    "
         for name in members:
             node = graph.nodes[name]
-            label = f"{name}\\n{htypes.type_name(node.type)}"
-            attrs = [f"label={_quote(label)}"]
+            # quote each line on its own: ``\\n`` is DOT's line break and must not be escaped
+            label = _quote(name)[:-1] + "\\n" + _quote(htypes.type_name(node.type))[1:]
+            attrs = [f"label={label}"]
             if node.is_external_input:
                 attrs.append("style=dashed")
             if node.is_expander:

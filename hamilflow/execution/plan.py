@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import types
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -72,6 +73,27 @@ class Plan:
     producer: dict[str, str]
     code_digest: str = field(default="", compare=False)
 
+    def read_modes(self, spec: TaskSpec) -> list[tuple[str, str, int]]:
+        """How an instance of ``spec`` finds each computed input, as ``(value, mode, depth)``.
+
+        ``value``: the value at the first ``depth`` numbers of the instance's index;
+        ``item``: item ``index[depth]`` of an expander's items; ``collect``: the value for
+        every item of the block ``value_paths[value][-1]``; ``all items``: an expander's
+        items, collected whole. Every back end reads inputs this way.
+        """
+        modes = []
+        collected = spec.collected
+        for value in spec.inputs:
+            path = self.value_paths[value]
+            is_items = bool(path) and path[-1] == value  # an expander's own value is its items
+            if value in collected:
+                modes.append((value, "all items" if is_items else "collect", len(path) - 1))
+            elif is_items:
+                modes.append((value, "item", len(path) - 1))
+            else:
+                modes.append((value, "value", len(path)))
+        return modes
+
     @property
     def task(self) -> dict[str, TaskSpec]:
         return {t.name: t for t in self.tasks}
@@ -107,6 +129,16 @@ def _tuples(value: Any) -> Any:
     return value
 
 
+def _code_text(code: types.CodeType) -> str:
+    """A stable text for a code object whose source is not on disk (``exec``, notebooks).
+
+    Nested code objects (lambdas, comprehensions, inner functions) are spelled out
+    recursively: their ``repr`` holds a memory address, which differs between processes.
+    """
+    consts = [_code_text(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
+    return repr((code.co_code, consts, code.co_names))
+
+
 def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
     digest = hashlib.sha256()
     for name in names:
@@ -114,8 +146,7 @@ def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
         try:
             text = inspect.getsource(fn)
         except (OSError, TypeError):
-            code = fn.__code__
-            text = repr((code.co_code, code.co_consts, code.co_names))
+            text = _code_text(fn.__code__)
         digest.update(name.encode() + b"\0" + text.encode() + b"\0")
     return digest.hexdigest()
 
@@ -134,6 +165,40 @@ def _group_name(group: list[str], taken: set[str]) -> str:
     return name
 
 
+def _check_overrides(graph: FunctionGraph, overrides: Iterable[str], to_run: set[str]) -> None:
+    """Refuse overrides of block values that nodes still to run would read item by item.
+
+    An override is one value. An expander's value opens a block (one branch per item), and
+    a value inside a block exists once per item, so neither can be replaced by one value
+    while nodes that read them run.
+    """
+    problems = []
+    for name in overrides:
+        node = graph.nodes.get(name)
+        if node is None or node.is_external_input:
+            continue
+        readers = [d for d in node.dependents if d in to_run]
+        if not readers:
+            continue
+        users = ", ".join(f"'{r}'" for r in readers)
+        if node.is_expander:
+            problems.append(
+                f"override '{name}' replaces a Parallelizable[] node ({node.where}), whose items open the "
+                f"block that {users} read(s); one value cannot open a block. Override the inputs of '{name}' "
+                "instead, or request only nodes that do not read it."
+            )
+        elif graph.blocks.path_of(name):
+            problems.append(
+                f"override '{name}' replaces a value computed once per item of the Parallelizable block "
+                f"'{graph.blocks.path_of(name)[-1]}' ({node.where}), read by {users}; an override is one value, "
+                "not one per item. Override a value outside the block, or the block's expander's inputs."
+            )
+    if problems:
+        from hamilflow.errors import ExecutionRequestError
+
+        raise ExecutionRequestError(problems)
+
+
 def build_plan(
     graph: FunctionGraph,
     final_vars: Iterable[str],
@@ -149,6 +214,7 @@ def build_plan(
     overrides = tuple(sorted(set(overrides)))
     needed = graph.upstream(final_vars, stop_at=overrides)
     to_run = [n for n in graph.sorted(needed) if not graph.nodes[n].is_external_input and n not in overrides]
+    _check_overrides(graph, overrides, set(to_run))
     groups = (grouping or GroupByRepeatableBlocks()).group(graph, to_run)
     producer: dict[str, str] = {}
     taken = set(graph.nodes)
@@ -192,7 +258,8 @@ def build_plan(
             )
         )
     for value in final_vars:
-        value_paths.setdefault(value, graph.blocks.value_path(value, graph.nodes))
+        if value in graph.nodes:  # unknown names are the request check's to report, with suggestions
+            value_paths.setdefault(value, graph.blocks.value_path(value, graph.nodes))
     return Plan(
         tasks=tuple(tasks),
         final_vars=final_vars,

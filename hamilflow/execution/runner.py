@@ -26,7 +26,9 @@ Values live in ``results`` keyed by ``(node, index prefix)``: a node in a block 
 values item by item, in item order, whatever order the items finished in.
 
 Ready instances of one task that go to a parallel executor are batched into a few
-units per worker, so thousands of small items do not pay a round trip each.
+units per worker, so thousands of small items do not pay a round trip each; at most
+``parallelism`` units per executor are in flight, so a failing item stops the run
+after the units already running.
 
     >>> import types
     >>> from hamilflow.graph import FunctionGraph
@@ -57,6 +59,7 @@ from hamilflow.execution.executors import (
     DefaultExecutionManager,
     ExecutionManager,
     SynchronousLocalTaskExecutor,
+    TaskExecutor,
 )
 from hamilflow.execution.node_runner import Step, run_steps
 
@@ -123,7 +126,7 @@ class Runner:
         for t in plan.tasks:
             self.tasks_at.setdefault(t.path, []).append(t.name)
         self.events_of = {t.name: self._event_templates(t) for t in plan.tasks}
-        self.accessors = {t.name: self._accessors(t) for t in plan.tasks}
+        self.accessors = {t.name: plan.read_modes(t) for t in plan.tasks}
         # state
         self.results: dict[tuple[str, Index], Any] = {}
         self.waiting: dict[Instance, int] = {}
@@ -197,21 +200,6 @@ class Runner:
         if self.progress:
             self.progress.done()
 
-    def _accessors(self, spec: TaskSpec) -> list[tuple[str, str, int]]:
-        """How an instance of ``spec`` finds each input: (value, mode, index length)."""
-        accessors = []
-        collected = spec.collected
-        for value in spec.inputs:
-            path = self.plan.value_paths[value]
-            is_items = bool(path) and path[-1] == value  # an expander's value: its list of items
-            if value in collected:
-                accessors.append((value, "all items" if is_items else "collect", len(path) - 1))
-            elif is_items:
-                accessors.append((value, "item", len(path) - 1))
-            else:
-                accessors.append((value, "value", len(path)))
-        return accessors
-
     def inputs_for(self, instance: Instance, base: Mapping[str, Any]) -> dict[str, Any]:
         """The argument values an instance reads: from the caller, upstream instances or whole blocks."""
         name, index = instance
@@ -243,38 +231,50 @@ class Runner:
         yield from groups.items()
 
     def run(self, base: Mapping[str, Any]) -> dict[str, Any]:
-        """Run every task; return the plan's final values. ``base`` holds inputs, config and overrides."""
+        """Run every task; return the plan's final values. ``base`` holds inputs, config and overrides.
+
+        Ready instances bound for a parallel executor are cut into units (a few per
+        worker) and queued per executor; at most ``parallelism`` units of an executor are
+        in flight at once, like ``dask.local``'s ``len(running) < num_workers``. So a
+        failure stops the run after the units already running, not after every unit the
+        executor had accepted.
+        """
         self.open_scope((), ())
         done_queue: queue.SimpleQueue = queue.SimpleQueue()
-        in_flight: dict[int, tuple[Any, list[Instance]]] = {}
+        in_flight: dict[int, tuple[Any, list[Instance], TaskExecutor]] = {}
+        queued: dict[TaskExecutor, deque[tuple[str, list[Instance]]]] = {}
+        running: dict[TaskExecutor, int] = {}
         self.manager.init()
         try:
             while self.ready or in_flight:
                 for name, instances in self.batches():
                     executor = self.manager.get_executor_for_task(self.specs[name])
-                    program = self.programs[name]
                     if executor.inline:
                         for instance in instances:
-                            self._run_inline(program, instance, base)
+                            self._run_inline(self.programs[name], instance, base)
                         continue
                     size = max(1, math.ceil(len(instances) / (executor.parallelism * 4)))
-                    for start in range(0, len(instances), size):
-                        chunk = instances[start : start + size]
+                    units = queued.setdefault(executor, deque())
+                    units.extend((name, instances[i : i + size]) for i in range(0, len(instances), size))
+                for executor, units in queued.items():
+                    while units and running.get(executor, 0) < max(1, executor.parallelism):
+                        name, chunk = units.popleft()
                         batch = [self.inputs_for(i, base) for i in chunk]
-                        future = executor.submit(run_batch, program, batch)
+                        future = executor.submit(run_batch, self.programs[name], batch)
                         key = id(future)
-                        in_flight[key] = (future, chunk)
+                        in_flight[key] = (future, chunk, executor)
+                        running[executor] = running.get(executor, 0) + 1
                         future.add_done_callback(lambda f, key=key: done_queue.put(key))
                 if self.ready or not in_flight:
                     continue
-                key = done_queue.get()
-                future, chunk = in_flight.pop(key)
+                future, chunk, executor = in_flight.pop(done_queue.get())
+                running[executor] -= 1
                 try:
                     outputs = future.result()
                 except BaseException as error:
                     position = getattr(error, "hamilflow_batch_position", 0)
                     self._describe_failure(error, chunk[min(position, len(chunk) - 1)])
-                    for other, _ in in_flight.values():
+                    for other, _, _ in in_flight.values():
                         other.cancel()
                     raise
                 for instance, result in zip(chunk, outputs):
@@ -306,7 +306,12 @@ class Runner:
 
 
 class _Progress:
-    """A tqdm bar over task instances, growing as blocks expand (tqdm is optional)."""
+    """A tqdm bar over task instances, growing as blocks expand (tqdm is optional).
+
+    Growing the total does not redraw (a block of 40,000 items would draw 40,000 times);
+    tqdm redraws on progress, at most every ``mininterval``, and the bar is left on
+    screen at the end with the count of instances done.
+    """
 
     def __init__(self) -> None:
         try:
@@ -314,12 +319,11 @@ class _Progress:
         except ImportError:  # pragma: no cover - tqdm is a declared dependency
             self.bar = None
         else:
-            self.bar = tqdm(total=0, unit="task", desc="hamilflow", leave=False)
+            self.bar = tqdm(total=0, unit="task", desc="hamilflow")
 
     def add(self, count: int) -> None:
-        if self.bar is not None and count:
+        if self.bar is not None:
             self.bar.total += count
-            self.bar.refresh()
 
     def done(self) -> None:
         if self.bar is not None:

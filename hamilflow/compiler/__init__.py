@@ -1,0 +1,227 @@
+"""The compiler: turns a pipeline's plan into an Airflow 3 DAG file.
+
+Each plan task becomes one Airflow task whose id is the node's (or group's) name. A
+``Parallelizable`` block's tasks are mapped (``.expand()``) over chunks of its items;
+a collector waits for the whole block. Nested blocks are flattened into one mapped
+task over (outer, inner) pairs, listed by an ``<expander>_items`` task. External inputs
+become DAG params, or are read from the Airflow context when named like a context value.
+
+    >>> from hamilflow.compiler import CompileOptions, compile_pipeline
+    >>> dag = compile_pipeline(CompileOptions(
+    ...     modules=["examples.word_count.pipeline"], dag_id="word_count", final_vars=["total_words"]))
+    >>> dag.write()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from hamilflow import htypes
+from hamilflow.compiler.checks import check_task_ids, classify_inputs, param_type, task_settings
+from hamilflow.compiler.options import CompileOptions
+from hamilflow.compiler.render import AirflowTask, render
+from hamilflow.errors import GraphError, HamilflowError
+from hamilflow.execution.plan import Plan, build_plan
+from hamilflow.graph import FunctionGraph
+from hamilflow.runtime.spec import GROUPINGS, PipelineSpec
+
+__all__ = ["CompileOptions", "CompiledDag", "compile_pipeline", "check_dag_file", "CompileError"]
+
+
+class CompileError(GraphError):
+    """The pipeline cannot be compiled into a working DAG; ``problems`` lists why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems, header="Cannot compile this pipeline into an Airflow DAG")
+
+
+@dataclass
+class CompiledDag:
+    """A compiled DAG: its source text, the plan behind it and where it goes."""
+
+    options: CompileOptions
+    plan: Plan
+    spec: PipelineSpec
+    source: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.options.output_path)
+
+    def write(self) -> Path:
+        """Write the file (creating its folder) and return its path."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(self.source)
+        return self.path
+
+
+def _import(modules: list[str]) -> list:
+    if "" not in sys.path and "." not in sys.path:
+        sys.path.insert(0, "")  # like `python -m`, let the current folder's packages import
+    loaded = []
+    for name in modules:
+        try:
+            loaded.append(importlib.import_module(name))
+        except ImportError as error:
+            raise CompileError([f"cannot import module '{name}': {error}. Is it on PYTHONPATH?"]) from error
+    return loaded
+
+
+def _default_outputs(graph: FunctionGraph) -> list[str]:
+    """Without explicit outputs: every top-level function node nothing else uses."""
+    return [
+        n
+        for n in graph.order
+        if not graph.nodes[n].is_external_input and not graph.nodes[n].dependents and not graph.blocks.path_of(n)
+    ]
+
+
+def _doc_for(graph: FunctionGraph, nodes: tuple[str, ...]) -> str:
+    parts = []
+    for name in nodes:
+        node = graph.nodes[name]
+        text = node.documentation or "(no docstring)"
+        head = f"**{name}** ({htypes.type_name(node.type)}) — `{node.module}.{node.function_name}`"
+        parts.append(f"{head}\n\n{text}" if len(nodes) > 1 else f"{text}\n\n{head}")
+    return "\n\n".join(parts)
+
+
+def compile_pipeline(options: CompileOptions) -> CompiledDag:
+    """Compile the pipeline described by ``options``; raises :class:`CompileError` listing every problem."""
+    if options.grouping not in GROUPINGS:
+        raise CompileError([f"unknown grouping '{options.grouping}': choose one of {', '.join(GROUPINGS)}."])
+    modules = _import(options.modules)
+    graph = FunctionGraph.from_modules(*modules, config=options.config)
+    final_vars = list(options.final_vars) or _default_outputs(graph)
+    problems, _ = graph.request_checks(final_vars, options.config, ())
+    problems = [p for p in problems if not p.startswith("missing input")]  # params and context cover those
+    if problems:
+        raise CompileError(problems)
+    plan = build_plan(graph, final_vars, grouping=GROUPINGS[options.grouping]())
+    params, context_inputs = classify_inputs(graph, plan, options, problems)
+    tasks = _airflow_tasks(graph, plan, problems)
+    check_task_ids(plan, [t.task_id for t in tasks if t.task_id not in plan.producer.values()], problems)
+    if problems:
+        raise CompileError(problems)
+    spec = PipelineSpec(
+        dag_id=options.dag_id,
+        modules=tuple(options.modules),
+        final_vars=tuple(final_vars),
+        fingerprint=plan.fingerprint,
+        config=options.config,
+        grouping=options.grouping,
+        store_url=options.store_url,
+        params=tuple(params),
+        context_inputs=tuple(context_inputs),
+    )
+    year, month, day = (int(x) for x in options.start_date.split("-"))
+    dag_settings = {
+        "schedule": repr(options.schedule),
+        "start_date": f"datetime.datetime({year}, {month}, {day}, tzinfo=datetime.timezone.utc)",
+        "catchup": repr(options.catchup),
+        "default_args": repr({"retries": options.retries}),
+        "tags": repr(list(options.tags)),
+    }
+    param_docs = {}
+    for name, default in params.items():
+        users = ", ".join(graph.nodes[name].dependents)
+        param_docs[name] = (default, param_type(graph.nodes[name].type), f"input of {users}")
+    doc = _dag_doc(options, modules, plan)
+    source = render(
+        dag_id=options.dag_id,
+        header=[
+            f"Compiled by hamilflow from {', '.join(options.modules)}; do not edit by hand.",
+            f"Regenerate after changing the pipeline: hamilflow compile --recompile {options.output_path}",
+            f"Outputs: {', '.join(final_vars)}. Plan fingerprint: {plan.fingerprint}.",
+        ],
+        options_json=options.to_json(),
+        spec_json=spec.to_json(),
+        dag_settings=dag_settings,
+        params=param_docs,
+        tasks=tasks,
+        doc=doc,
+    )
+    return CompiledDag(options=options, plan=plan, spec=spec, source=source)
+
+
+def _dag_doc(options: CompileOptions, modules: list, plan: Plan) -> str:
+    docs = [inspect.cleandoc(m.__doc__) for m in modules if m.__doc__]
+    body = "\n\n".join(docs) if docs else f"Pipeline from {', '.join(options.modules)}."
+    return (
+        f"{options.dag_id}\n\n{body}\n\nCompiled by hamilflow: {len(plan.tasks)} tasks computing "
+        f"{', '.join(plan.final_vars)}. Values travel through the hamilflow artifact store; XCom "
+        "carries only references and item chunks."
+    )
+
+
+def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> list[AirflowTask]:
+    """One AirflowTask per plan task, plus an ``<expander>_items`` task for each inner block."""
+    specs = plan.task
+    chunk_source: dict[str, str] = {}  # expander -> task id whose output lists its chunks
+    items_tasks: dict[str, AirflowTask] = {}
+    taken = set(specs) | set(graph.nodes)
+    for spec in plan.tasks:
+        for expander in spec.expanders:
+            if not spec.path and len(spec.expanders) == 1:
+                chunk_source[expander] = spec.name
+                continue
+            name = f"{expander}_items"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            chunk_source[expander] = name
+            items_tasks[name] = AirflowTask(
+                task_id=name,
+                call=f"pipeline.items({expander!r})",
+                upstream=[spec.name],
+                doc=f"Lists the items of block '{expander}' for the tasks mapped over it.",
+                returns_chunks=True,
+            )
+    out: list[AirflowTask] = []
+    mapped = {s.name for s in plan.tasks if s.path}
+    for spec in plan.tasks:
+        upstream = list(dict.fromkeys(plan.producer[v] for v in spec.inputs))
+        mapped_over = chunk_source[spec.path[-1]] if spec.path else None
+        upstream = [u for u in upstream if u != mapped_over]
+        settings = task_settings(graph, spec.nodes, problems)
+        if any(u in mapped for u in upstream):
+            settings = {"trigger_rule": "none_failed", **settings}  # an empty block skips its mapped tasks
+        call = f"pipeline.run({spec.name!r}, chunk)" if mapped_over else f"pipeline.run({spec.name!r})"
+        out.append(
+            AirflowTask(
+                task_id=spec.name,
+                call=call,
+                mapped_over=mapped_over,
+                upstream=upstream,
+                settings=settings,
+                doc=_doc_for(graph, spec.nodes),
+                returns_chunks=len(spec.expanders) == 1 and not spec.path,
+            )
+        )
+        for expander in spec.expanders:
+            items = items_tasks.get(chunk_source[expander])
+            if items is not None and items.task_id != spec.name:
+                items.settings = {"trigger_rule": "none_failed"} if spec.path else {}
+                out.append(items)
+    return out
+
+
+def check_dag_file(path: str | Path) -> str | None:
+    """Recompile a DAG file from the options it embeds; None when current, else why it is stale."""
+    path = Path(path)
+    text = path.read_text()
+    line = next((ln for ln in text.splitlines() if ln.startswith("# hamilflow-compile: ")), None)
+    if line is None:
+        raise HamilflowError(f"{path} was not written by hamilflow compile (no '# hamilflow-compile:' line).")
+    options = CompileOptions.from_json(line[len("# hamilflow-compile: ") :], output=str(path))
+    try:
+        fresh = compile_pipeline(options)
+    except GraphError as error:
+        return f"{path}: the pipeline no longer compiles:\n{error}"
+    if fresh.source != text:
+        return f"{path}: stale — the pipeline changed since it was compiled. Run: hamilflow compile --recompile {path}"
+    return None

@@ -1,0 +1,107 @@
+"""Run block tasks on Ray: each work unit is one Ray task.
+
+``init`` starts a local Ray (``ray.init(num_cpus=..., **ray_init_config)``) unless Ray is
+already running, and ``finalize`` shuts down only a Ray it started, so a Ray you
+connected to yourself survives the run. Work travels with Ray's serialization
+(cloudpickle). ``parallelism`` is ``num_cpus``, or the cluster's CPUs.
+
+A Ray task's future is ``ref.future()``; hamilflow wraps it so that ``result`` raises
+the user's own exception (Ray wraps it in a ``RayTaskError``) and ``cancel`` cancels the
+Ray task, not only the local future.
+
+    >>> from hamilflow.plugins import h_ray
+    >>> executor = h_ray.RayTaskExecutor(num_cpus=2, ray_init_config={"include_dashboard": False})
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import Any, Callable
+
+import ray
+from ray.exceptions import RayTaskError
+
+from hamilflow.execution.executors import TaskExecutor
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
+
+
+_remote_call = None
+
+
+def _remote() -> Any:
+    global _remote_call
+    if _remote_call is None:
+        _remote_call = ray.remote(_call)
+    return _remote_call
+
+
+class _RayFuture(concurrent.futures.Future):
+    """A future for one Ray task: unwraps ``RayTaskError`` and cancels the task itself."""
+
+    def __init__(self, ref: ray.ObjectRef) -> None:
+        super().__init__()
+        self._ref = ref
+        ref.future().add_done_callback(self._copy)
+
+    def _copy(self, inner: concurrent.futures.Future) -> None:
+        if inner.cancelled():
+            super().cancel()
+            self.set_running_or_notify_cancel()
+            return
+        error = inner.exception()
+        if error is None:
+            self.set_result(inner.result())
+        elif isinstance(error, RayTaskError) and isinstance(error.cause, BaseException):
+            self.set_exception(error.cause)
+        else:
+            self.set_exception(error)
+
+    def cancel(self) -> bool:
+        if self.done():
+            return False
+        ray.cancel(self._ref)
+        return True
+
+
+class RayTaskExecutor(TaskExecutor):
+    """Run work units as Ray tasks of one CPU each.
+
+    ``num_cpus`` and ``ray_init_config`` go to ``ray.init`` when this executor starts Ray;
+    ``skip_init=True`` never starts it (Ray must then be initialised by the caller).
+    """
+
+    def __init__(
+        self, num_cpus: int | None = None, ray_init_config: dict[str, Any] | None = None, skip_init: bool = False
+    ) -> None:
+        self.num_cpus = num_cpus
+        self.ray_init_config = dict(ray_init_config or {})
+        self.skip_init = skip_init
+        self.parallelism = num_cpus or 1
+        self._started = False
+
+    def init(self) -> None:
+        if not ray.is_initialized():
+            if self.skip_init:
+                raise RuntimeError(
+                    "RayTaskExecutor(skip_init=True) needs Ray running: call ray.init() before the run, "
+                    "or drop skip_init to let the executor start a local Ray."
+                )
+            ray.init(num_cpus=self.num_cpus, **self.ray_init_config)
+            self._started = True
+        self.parallelism = self.num_cpus or max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+    def finalize(self) -> None:
+        if self._started:
+            ray.shutdown()
+            self._started = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> _RayFuture:
+        if not ray.is_initialized():
+            self.init()
+        return _RayFuture(_remote().remote(fn, *args))
+
+    def __repr__(self) -> str:
+        return f"RayTaskExecutor(num_cpus={self.num_cpus})"

@@ -1,0 +1,1 @@
+"""Runtime support for hamilflow tasks running inside Airflow."""

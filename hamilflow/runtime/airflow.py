@@ -1,0 +1,81 @@
+"""The bridge between a compiled DAG file and the runtime: reads the Airflow task context.
+
+This is the only runtime module that imports Airflow, and only inside a running task,
+so a DAG file parses without importing the pipeline's modules.
+
+    >>> pipeline = CompiledPipeline('{"dag_id": "d", ...}')  # doctest: +SKIP
+    >>> pipeline.run("total_words")  # inside an Airflow task  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from hamilflow.runtime.spec import PipelineSpec
+from hamilflow.runtime.task import list_block_chunks, run_task
+
+LABEL_VARIABLE = "hamilflow_item"
+
+
+def max_map_length() -> int:
+    """Airflow's ``[core] max_map_length``: the most instances one mapped task may have."""
+    try:
+        from airflow.configuration import conf
+
+        return conf.getint("core", "max_map_length", fallback=1024)
+    except Exception:  # noqa: BLE001 - outside a full Airflow install, use the documented default
+        return int(os.environ.get("AIRFLOW__CORE__MAX_MAP_LENGTH", "1024"))
+
+
+def context_value(context: Mapping[str, Any], name: str) -> Any:
+    """A context value for a pipeline input; manual runs without a logical date fall back to ``run_after``."""
+    value = context.get(name)
+    if value is not None or name not in (
+        "logical_date",
+        "data_interval_start",
+        "data_interval_end",
+        "ds",
+        "ds_nodash",
+        "ts",
+        "ts_nodash",
+    ):
+        return value
+    run_after = getattr(context.get("dag_run"), "run_after", None)
+    if run_after is None:
+        return None
+    return {
+        "ds": run_after.strftime("%Y-%m-%d"),
+        "ds_nodash": run_after.strftime("%Y%m%d"),
+        "ts": run_after.isoformat(),
+        "ts_nodash": run_after.strftime("%Y%m%dT%H%M%S"),
+    }.get(name, run_after)
+
+
+class CompiledPipeline:
+    """A compiled DAG file's handle on its pipeline: ``run`` executes one task of the plan."""
+
+    def __init__(self, spec_json: str) -> None:
+        self.spec = PipelineSpec.from_json(spec_json)
+
+    def external_values(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        params = context.get("params") or {}
+        values = dict(self.spec.config)
+        values.update({name: params[name] for name in self.spec.params if name in params})
+        values.update({name: context_value(context, name) for name in self.spec.context_inputs})
+        return values
+
+    def run(self, task_name: str, chunk: Mapping[str, Any] | None = None) -> Any:
+        """Run the plan task ``task_name`` (for ``chunk`` when mapped); returns the XCom value."""
+        from airflow.sdk import get_current_context
+
+        context = get_current_context()
+        if chunk is not None:
+            context[LABEL_VARIABLE] = chunk["label"]
+        return run_task(self.spec, task_name, context["run_id"], self.external_values(context), chunk, max_map_length())
+
+    def items(self, expander: str) -> list:
+        """List the chunks of the inner block opened by ``expander`` (the ``<expander>_items`` task)."""
+        from airflow.sdk import get_current_context
+
+        return list_block_chunks(self.spec, expander, get_current_context()["run_id"], max_map_length())

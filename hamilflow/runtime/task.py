@@ -1,0 +1,213 @@
+"""What a compiled Airflow task runs: one plan task, for one chunk of items, through the store.
+
+Every value lives in the artifact store under a ref derived from ``(dag_id, run_id,
+node, index)``: the same ``(node, index)`` keys the local runner keeps in memory. A task
+reads its inputs by those refs, runs its nodes with the same :func:`run_steps` loop as
+the local runner, writes its outputs, and returns small JSON to XCom:
+
+* an unmapped task returns ``{"refs": {node: ref}}``;
+* a task that opens a block (or an ``<expander>_items`` task for an inner block)
+  returns the list of *chunks* that the block's mapped tasks ``.expand()`` over; a chunk
+  is ``{"scopes": [[i], ...], "label": "url='https://...'"}``;
+* a mapped task returns ``{"refs": {node: [ref per scope]}}`` for its chunk.
+
+An expander writes each item under ``(expander, index + (j,))`` and then a *manifest*
+(the item count) under ``(expander, index)``. The manifest is written last, so a
+collector that finds it knows every item is there; a retried expander rewrites both.
+
+Nested blocks are flattened: an inner block's mapped tasks run over every
+``(outer, inner)`` index pair, listed by the ``<expander>_items`` task from manifests.
+More scopes than Airflow's ``max_map_length`` are packed into fewer chunks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+from typing import Any, Iterable, Mapping
+
+from hamilflow.errors import HamilflowError
+from hamilflow.execution.node_runner import Step, run_steps
+from hamilflow.execution.plan import Plan, TaskSpec, build_plan
+from hamilflow.graph import FunctionGraph
+from hamilflow.runtime.spec import PipelineSpec
+from hamilflow.runtime.store import ArtifactStore
+
+Index = tuple[int, ...]
+
+
+class StalePipelineError(HamilflowError):
+    """The DAG file was compiled from different pipeline code than the worker imports."""
+
+
+def default_store_url() -> str:
+    """``$HAMILFLOW_STORE_URL``, else ``$AIRFLOW_HOME/hamilflow-artifacts``, else ``./.hamilflow/artifacts``."""
+    if os.environ.get("HAMILFLOW_STORE_URL"):
+        return os.environ["HAMILFLOW_STORE_URL"]
+    if os.environ.get("AIRFLOW_HOME"):
+        return os.path.join(os.environ["AIRFLOW_HOME"], "hamilflow-artifacts")
+    return os.path.abspath(".hamilflow/artifacts")
+
+
+def open_store(spec: PipelineSpec) -> ArtifactStore:
+    """The store a pipeline writes to: the spec's URL, else the environment's default."""
+    return ArtifactStore(spec.store_url or default_store_url(), secret=os.environ.get("HAMILFLOW_STORE_SECRET") or None)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A repr that fits a UI label; the middle goes, since paths and URLs differ at their ends."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit // 3] + "…" + text[-(limit - limit // 3 - 1) :]
+
+
+class LoadedPipeline:
+    """A spec's graph and plan, rebuilt from the modules the worker imports and checked against the spec."""
+
+    def __init__(self, spec: PipelineSpec) -> None:
+        modules = [importlib.import_module(name) for name in spec.modules]
+        self.spec = spec
+        self.graph = FunctionGraph.from_modules(*modules, config=spec.config)
+        self.plan: Plan = build_plan(self.graph, spec.final_vars, grouping=spec.grouping_strategy())
+        if self.plan.fingerprint != spec.fingerprint:
+            raise StalePipelineError(
+                f"pipeline changed since this DAG was compiled: DAG '{spec.dag_id}' was compiled from "
+                f"fingerprint {spec.fingerprint}, but modules {', '.join(spec.modules)} now give "
+                f"{self.plan.fingerprint}. Recompile the DAG file (hamilflow compile ...) and deploy it."
+            )
+        self.specs = {t.name: t for t in self.plan.tasks}
+        self.steps = {t.name: [Step.of(self.graph.nodes[n]) for n in t.nodes] for t in self.plan.tasks}
+        self.modes = {t.name: self.plan.read_modes(t) for t in self.plan.tasks}
+        self.store = open_store(spec)
+
+
+_LOADED: dict[str, LoadedPipeline] = {}
+
+
+def load(spec: PipelineSpec) -> LoadedPipeline:
+    """The loaded pipeline for ``spec``, built once per process."""
+    key = spec.to_json()
+    if key not in _LOADED:
+        _LOADED[key] = LoadedPipeline(spec)
+    return _LOADED[key]
+
+
+class TaskRun:
+    """One Airflow task instance's work: which run it belongs to and where values live."""
+
+    def __init__(self, pipeline: LoadedPipeline, run_id: str, external: Mapping[str, Any]) -> None:
+        self.pipeline = pipeline
+        self.run_id = run_id
+        self.external = external
+        self.store = pipeline.store
+
+    def ref(self, node: str, index: Index) -> str:
+        return self.store.ref(self.pipeline.spec.dag_id, self.run_id, node, index)
+
+    def item_count(self, expander: str, index: Index) -> int:
+        return self.store.get(self.ref(expander, index))
+
+    # ---------------------------------------------------------------- reading
+    def inputs_for(self, spec: TaskSpec, index: Index) -> dict[str, Any]:
+        values = {v: self.external[v] for v in spec.external_inputs if v in self.external}
+        get, plan = self.store.get, self.pipeline.plan
+        for value, mode, depth in self.pipeline.modes[spec.name]:
+            if mode == "value":
+                values[value] = get(self.ref(value, index[:depth]))
+            elif mode == "item":
+                values[value] = get(self.ref(value, index[: depth + 1]))
+            else:
+                prefix = index[:depth]
+                expander = plan.value_paths[value][-1]
+                count = self.item_count(expander, prefix)
+                source = expander if mode == "all items" else value
+                values[value] = self.store.get_many(self.ref(source, prefix + (i,)) for i in range(count))
+        return values
+
+    # ---------------------------------------------------------------- running
+    def run(self, task_name: str, scopes: Iterable[Index]) -> dict[str, dict[str, Any]]:
+        """Run ``task_name`` for each scope index; return ``{index: {node: ref}}``."""
+        spec = self.pipeline.specs[task_name]
+        steps = self.pipeline.steps[task_name]
+        written: dict[Index, dict[str, str]] = {}
+        for index in scopes:
+            values = self.inputs_for(spec, index)
+            run_steps(steps, values, None)
+            refs = {}
+            for name in spec.outputs:
+                if name in spec.expanders:
+                    items = values[name]
+                    for j, item in enumerate(items):
+                        self.store.put(self.ref(name, index + (j,)), item)
+                    refs[name] = self.store.put(self.ref(name, index), len(items))  # manifest last
+                else:
+                    refs[name] = self.store.put(self.ref(name, index), values[name])
+            written[index] = refs
+        return written
+
+    def scopes_at(self, path: tuple[str, ...]) -> list[Index]:
+        """Every index of the block path, in item order, read from the expanders' manifests."""
+        scopes: list[Index] = [()]
+        for expander in path:
+            scopes = [s + (j,) for s in scopes for j in range(self.item_count(expander, s))]
+        return scopes
+
+    def chunks(self, expander: str, scopes: list[Index], max_map_length: int) -> list[dict[str, Any]]:
+        """Pack scopes into at most ``max_map_length`` chunks, each labelled for the Airflow UI."""
+        if not scopes:
+            return []
+        size = max(1, math.ceil(len(scopes) / max(1, max_map_length)))
+        out = []
+        for start in range(0, len(scopes), size):
+            part = scopes[start : start + size]
+            if len(part) == 1:
+                item = self.store.get(self.ref(expander, part[0]))
+                outer = "".join(f"[{i}]" for i in part[0][:-1])
+                label = f"{expander}{outer}={_short(item)}"
+            else:
+                label = f"{expander} items {start}-{start + len(part) - 1}"
+            out.append({"scopes": [list(s) for s in part], "label": label})
+        return out
+
+
+def run_task(
+    spec: PipelineSpec,
+    task_name: str,
+    run_id: str,
+    external: Mapping[str, Any],
+    chunk: Mapping[str, Any] | None = None,
+    max_map_length: int = 1024,
+) -> Any:
+    """Run one compiled task and return what it pushes to XCom (see the module docstring).
+
+    ``external`` holds the pipeline's inputs: params, context values and config.
+    ``chunk`` is given for mapped tasks.
+    """
+    pipeline = load(spec)
+    run = TaskRun(pipeline, run_id, external)
+    task = pipeline.specs[task_name]
+    scopes = [tuple(s) for s in chunk["scopes"]] if chunk is not None else [()]
+    written = run.run(task_name, scopes)
+    if chunk is not None:
+        return {"refs": {name: [written[s][name] for s in scopes] for name in task.outputs}}
+    if len(task.expanders) == 1:
+        (expander,) = task.expanders
+        return run.chunks(expander, run.scopes_at(task.path + (expander,)), max_map_length)
+    return {"refs": written[()]}
+
+
+def list_block_chunks(spec: PipelineSpec, expander: str, run_id: str, max_map_length: int = 1024) -> list:
+    """The chunks of an inner block: every (outer, inner) scope of ``expander``, packed for ``.expand()``."""
+    pipeline = load(spec)
+    run = TaskRun(pipeline, run_id, {})
+    return run.chunks(expander, run.scopes_at(pipeline.plan.value_paths[expander]), max_map_length)
+
+
+def read_outputs(spec: PipelineSpec, run_id: str, store: ArtifactStore | None = None) -> dict[str, Any]:
+    """The final values of one run of a compiled pipeline, read back from the store.
+
+    >>> read_outputs(spec, "manual__2026-01-01T00:00:00+00:00")  # doctest: +SKIP
+    {'total_words': 42}
+    """
+    store = store or open_store(spec)
+    return {name: store.get(store.ref(spec.dag_id, run_id, name, ())) for name in spec.final_vars}
