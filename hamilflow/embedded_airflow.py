@@ -1,0 +1,152 @@
+"""Run compiled DAG files on a real, embedded Airflow 3: SQLite metadata DB in a local folder.
+
+This is what ``hamilflow airflow-test`` and the test suite use: a full Airflow (scheduler
+logic, task runner, XCom, trigger rules, mapping) driven by ``dag.test()``, no servers.
+Environment variables must be set before Airflow is first imported, so call
+:func:`prepare` early; later calls only switch the DAGs folder.
+
+    >>> result = run_dag_file("airflow_dags/word_count.py")  # doctest: +SKIP
+    >>> result.state, result.outputs  # doctest: +SKIP
+    ('success', {'total_words': 109})
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+_PREPARED: Path | None = None
+
+
+def prepare(home: str | os.PathLike[str]) -> Path:
+    """Point Airflow at ``home`` (SQLite, no examples, quiet logs) and create its DB once. Idempotent."""
+    global _PREPARED
+    home = Path(home).absolute()
+    if _PREPARED is not None:
+        if _PREPARED != home:
+            raise RuntimeError(f"Airflow is already set up in {_PREPARED} in this process; cannot switch to {home}.")
+        return home
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["AIRFLOW_HOME"] = str(home)
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(home / "dags"))
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+    os.environ.setdefault("HAMILFLOW_STORE_URL", str(home / "hamilflow-artifacts"))
+    with quiet(home / "setup.log"):
+        from airflow.utils.db import initdb
+
+        initdb()
+    _PREPARED = home
+    return home
+
+
+@contextlib.contextmanager
+def quiet(log_path: Path) -> Iterator[None]:
+    """Send this process's stdout/stderr (file descriptors too) to ``log_path`` for the duration."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log_path, "a") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+@dataclass
+class TaskResult:
+    task_id: str
+    map_index: int
+    state: str
+    label: str | None
+    try_number: int
+
+
+@dataclass
+class DagRunResult:
+    """What a test run produced: its state, every task instance, and the pipeline's outputs."""
+
+    dag_id: str
+    run_id: str
+    state: str
+    tasks: list[TaskResult] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    log: Path | None = None
+
+    def instances(self, task_id: str) -> list[TaskResult]:
+        return [t for t in self.tasks if t.task_id == task_id]
+
+
+def load_dag(path: str | os.PathLike[str]) -> tuple[Any, Any]:
+    """Import a DAG file; return ``(module, dag)``."""
+    from airflow.sdk import DAG
+
+    path = Path(path)
+    spec = importlib.util.spec_from_file_location(f"hamilflow_dag_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dags = [v for v in vars(module).values() if isinstance(v, DAG)]
+    if len(dags) != 1:
+        raise RuntimeError(f"{path} defines {len(dags)} DAG objects at module level; expected one.")
+    return module, dags[0]
+
+
+def run_dag_file(
+    path: str | os.PathLike[str],
+    run_conf: dict[str, Any] | None = None,
+    logical_date: Any = None,
+    home: str | os.PathLike[str] | None = None,
+    show_logs: bool = False,
+) -> DagRunResult:
+    """Run one compiled DAG file with ``dag.test()`` and read back states and outputs.
+
+    The file is copied into its own DAGs folder under the Airflow home, since ``dag.test``
+    parses every file of the folder it runs from.
+    """
+    home = prepare(home or os.environ.get("AIRFLOW_HOME") or ".hamilflow/airflow")
+    import airflow.settings
+
+    path = Path(path)
+    folder = home / "dags" / path.stem
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    copy = folder / path.name
+    shutil.copy(path, copy)
+    airflow.settings.DAGS_FOLDER = str(folder)
+    module, dag = load_dag(copy)
+    log = home / "logs" / f"{dag.dag_id}.log"
+    kwargs: dict[str, Any] = {"run_conf": run_conf or None}
+    if logical_date is not None:
+        kwargs["logical_date"] = logical_date
+    with contextlib.nullcontext() if show_logs else quiet(log):
+        dag_run = dag.test(**kwargs)
+    state = str(getattr(dag_run.state, "value", dag_run.state))
+    tasks = [
+        TaskResult(
+            ti.task_id, ti.map_index, str(getattr(ti.state, "value", ti.state)), ti.rendered_map_index, ti.try_number
+        )
+        for ti in sorted(dag_run.get_task_instances(), key=lambda t: (t.task_id, t.map_index))
+    ]
+    result = DagRunResult(dag.dag_id, dag_run.run_id, state, tasks, log=log)
+    pipeline = getattr(module, "pipeline", None)
+    if state == "success" and pipeline is not None:
+        from hamilflow.runtime.task import read_outputs
+
+        result.outputs = read_outputs(pipeline.spec, dag_run.run_id)
+    return result
