@@ -55,6 +55,10 @@ def analyse_blocks(nodes: dict[str, Node], order: list[str], problems: list[str]
     """Assign a block path and level to each node; append structural problems to ``problems``."""
     result = BlockStructure()
     path, level = result.path, result.level
+    if not any(n.is_expander or n.collect_params for n in nodes.values()):
+        result.path = dict.fromkeys(order, ())  # no blocks: everything runs at the top level
+        result.level = dict.fromkeys(order, 0)
+        return result
     for name in order:
         node = nodes[name]
         if node.is_expander:
