@@ -105,13 +105,24 @@ class ArtifactStore:
         ('dag/run-1/node/0.2.pkl', {'a': 1})
     """
 
-    def __init__(self, url: str | os.PathLike[str] | None = None, *, secret: bytes | str | None = None) -> None:
+    def __init__(
+        self,
+        url: str | os.PathLike[str] | None = None,
+        *,
+        secret: bytes | str | None = None,
+        durable: bool | None = None,
+    ) -> None:
         url = os.fspath(url) if url is not None else "./.hamilflow/artifacts"
         if isinstance(secret, str):
             secret = secret.encode()
         if secret is not None and not secret:
             raise ValueError("secret must not be empty (pass None to disable signing)")
         self._secret: bytes | None = secret
+        # fsync makes an artifact survive an OS crash; atomic renames alone already rule out torn
+        # artifacts when a worker dies. HAMILFLOW_STORE_DURABLE=0 trades the former for speed.
+        if durable is None:
+            durable = os.environ.get("HAMILFLOW_STORE_DURABLE", "1") not in ("0", "false", "no")
+        self.durable = durable
         self._fs: Any = None
         url = url.removeprefix("file://")
         if "://" in url:
@@ -217,25 +228,28 @@ class ArtifactStore:
         final = self._path(*parts)
         tmp_name = f".{parts[-1]}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
         if self._fs is None:
-            self._put_local(final, os.path.join(os.path.dirname(final), tmp_name), data)
+            self._put_local(final, os.path.join(os.path.dirname(final), tmp_name), data, self.durable)
         else:
             self._put_fsspec(final, self._path(*parts[:-1], tmp_name), data)
         return ref
 
     @staticmethod
-    def _put_local(final: str, tmp: str, data: bytes) -> None:
+    def _put_local(final: str, tmp: str, data: bytes, durable: bool = True) -> None:
         directory = os.path.dirname(final)
         os.makedirs(directory, exist_ok=True)
         try:
             with open(tmp, "xb") as fh:
                 _write_chunks(fh, data)
                 fh.flush()
-                os.fsync(fh.fileno())
+                if durable:
+                    os.fsync(fh.fileno())
             os.replace(tmp, final)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+        if not durable:
+            return
         try:  # make the rename itself durable; not possible on every platform
             fd = os.open(directory, os.O_RDONLY)
         except OSError:

@@ -81,12 +81,12 @@ class LoadedPipeline:
         self.store = open_store(spec)
 
 
-_LOADED: dict[str, LoadedPipeline] = {}
+_LOADED: dict[tuple, LoadedPipeline] = {}
 
 
 def load(spec: PipelineSpec) -> LoadedPipeline:
     """The loaded pipeline for ``spec``, built once per process."""
-    key = spec.to_json()
+    key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars)
     if key not in _LOADED:
         _LOADED[key] = LoadedPipeline(spec)
     return _LOADED[key]
@@ -100,6 +100,7 @@ class TaskRun:
         self.run_id = run_id
         self.external = external
         self.store = pipeline.store
+        self.last_items: list = []
 
     def ref(self, node: str, index: Index) -> str:
         return self.store.ref(self.pipeline.spec.dag_id, self.run_id, node, index)
@@ -125,8 +126,11 @@ class TaskRun:
         return values
 
     # ---------------------------------------------------------------- running
-    def run(self, task_name: str, scopes: Iterable[Index]) -> dict[str, dict[str, Any]]:
-        """Run ``task_name`` for each scope index; return ``{index: {node: ref}}``."""
+    def run(self, task_name: str, scopes: Iterable[Index]) -> dict[Index, dict[str, str]]:
+        """Run ``task_name`` for each scope index; return ``{index: {node: ref}}``.
+
+        The items of the last expander run are kept in ``self.last_items`` for labelling.
+        """
         spec = self.pipeline.specs[task_name]
         steps = self.pipeline.steps[task_name]
         written: dict[Index, dict[str, str]] = {}
@@ -136,7 +140,7 @@ class TaskRun:
             refs = {}
             for name in spec.outputs:
                 if name in spec.expanders:
-                    items = values[name]
+                    items = self.last_items = values[name]
                     for j, item in enumerate(items):
                         self.store.put(self.ref(name, index + (j,)), item)
                     refs[name] = self.store.put(self.ref(name, index), len(items))  # manifest last
@@ -152,8 +156,13 @@ class TaskRun:
             scopes = [s + (j,) for s in scopes for j in range(self.item_count(expander, s))]
         return scopes
 
-    def chunks(self, expander: str, scopes: list[Index], max_map_length: int) -> list[dict[str, Any]]:
-        """Pack scopes into at most ``max_map_length`` chunks, each labelled for the Airflow UI."""
+    def chunks(
+        self, expander: str, scopes: list[Index], max_map_length: int, items: list | None = None
+    ) -> list[dict[str, Any]]:
+        """Pack scopes into at most ``max_map_length`` chunks, each labelled for the Airflow UI.
+
+        ``items`` are the expander's items when the caller still holds them (saves reading them back).
+        """
         if not scopes:
             return []
         size = max(1, math.ceil(len(scopes) / max(1, max_map_length)))
@@ -161,7 +170,7 @@ class TaskRun:
         for start in range(0, len(scopes), size):
             part = scopes[start : start + size]
             if len(part) == 1:
-                item = self.store.get(self.ref(expander, part[0]))
+                item = items[part[0][-1]] if items is not None else self.store.get(self.ref(expander, part[0]))
                 outer = "".join(f"[{i}]" for i in part[0][:-1])
                 label = f"{expander}{outer}={_short(item)}"
             else:
@@ -192,7 +201,8 @@ def run_task(
         return {"refs": {name: [written[s][name] for s in scopes] for name in task.outputs}}
     if len(task.expanders) == 1:
         (expander,) = task.expanders
-        return run.chunks(expander, run.scopes_at(task.path + (expander,)), max_map_length)
+        scopes = [(j,) for j in range(len(run.last_items))]  # a top-level task: its only scope is ()
+        return run.chunks(expander, scopes, max_map_length, run.last_items)
     return {"refs": written[()]}
 
 
