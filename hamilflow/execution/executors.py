@@ -7,6 +7,8 @@ plug in the same way. ``inline`` executors run work immediately in the caller's 
 
 Process pools ship work with cloudpickle, so lambdas, closures, functions defined in
 ``__main__`` or a notebook, and locally defined classes all cross the process boundary.
+A user's exception comes back as itself, even one that plain unpickling could not
+re-create (see :func:`portable_error`).
 
     >>> from hamilflow.execution import executors
     >>> manager = executors.DefaultExecutionManager(
@@ -22,6 +24,8 @@ import os
 from typing import TYPE_CHECKING, Any, Callable
 
 import cloudpickle
+
+from hamilflow.errors import HamilflowError
 
 if TYPE_CHECKING:
     from hamilflow.execution.plan import TaskSpec
@@ -106,16 +110,69 @@ class MultiThreadingExecutor(_PoolExecutor):
         return self._ensure_pool().submit(fn, *args)
 
 
+class WorkerError(HamilflowError):
+    """Stands in for an exception raised in a worker that could not be sent back to the caller."""
+
+
+class _CarriedError(Exception):
+    """An exception pickle cannot re-create, carried as ``(class, args, attributes)``.
+
+    Unpickling an exception calls its class with the exception's ``args``; a class whose
+    ``__init__`` wants other arguments fails there. :func:`restore_error` rebuilds it
+    without calling ``__init__``, so the caller still gets the user's own exception type.
+    """
+
+
+def _round_trips(error: BaseException) -> bool:
+    try:
+        cloudpickle.loads(cloudpickle.dumps(error))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means the other side could not rebuild it
+        return False
+
+
+def portable_error(error: BaseException) -> BaseException:
+    """``error`` in a form that survives pickling; the other side calls :func:`restore_error`."""
+    if _round_trips(error):
+        return error
+    carried = _CarriedError(type(error), error.args, dict(vars(error)))
+    if _round_trips(carried):
+        return carried
+    stand_in = WorkerError(
+        f"{type(error).__module__}.{type(error).__qualname__}: {error} -- raised in a worker, and it cannot be "
+        "pickled to send it back. Keep exception attributes picklable to receive the exception itself."
+    )
+    stand_in.__notes__ = list(getattr(error, "__notes__", []))
+    if hasattr(error, "hamilflow_batch_position"):
+        stand_in.hamilflow_batch_position = error.hamilflow_batch_position  # type: ignore[attr-defined]
+    return stand_in
+
+
+def restore_error(error: BaseException) -> BaseException:
+    """The user's exception back from :func:`portable_error`."""
+    if not isinstance(error, _CarriedError):
+        return error
+    cls, args, attributes = error.args
+    rebuilt = cls.__new__(cls)
+    rebuilt.args = args
+    rebuilt.__dict__.update(attributes)
+    return rebuilt
+
+
 def _run_pickled(payload: bytes) -> bytes:
     fn, args = cloudpickle.loads(payload)
     try:
         return cloudpickle.dumps((True, fn(*args)))
     except BaseException as error:  # noqa: BLE001 - returned to the parent, which re-raises it
-        return cloudpickle.dumps((False, error))
+        return cloudpickle.dumps((False, portable_error(error)))
 
 
 class _Unpickled(concurrent.futures.Future):
-    """The parent's view of a process future: unpickles the result with cloudpickle."""
+    """The parent's view of a process future: unpickles the result with cloudpickle.
+
+    Whatever goes wrong while copying the outcome becomes this future's exception: a
+    done-callback that raised would leave the future pending and the run waiting forever.
+    """
 
     def __init__(self, inner: concurrent.futures.Future) -> None:
         super().__init__()
@@ -127,11 +184,16 @@ class _Unpickled(concurrent.futures.Future):
             super().cancel()
             self.set_running_or_notify_cancel()
             return
-        error = inner.exception()
-        if error is not None:
-            self.set_exception(error)
-            return
-        ok, value = cloudpickle.loads(inner.result())
+        try:
+            error = inner.exception()
+            if error is None:
+                ok, value = cloudpickle.loads(inner.result())
+            else:
+                ok, value = False, error
+            if not ok:
+                value = restore_error(value)
+        except BaseException as problem:  # noqa: BLE001 - handed to the runner through the future
+            ok, value = False, problem
         if ok:
             self.set_result(value)
         else:

@@ -24,6 +24,7 @@ import types
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
+from hamilflow.errors import ExecutionRequestError
 from hamilflow.execution.grouping import GroupByRepeatableBlocks, GroupingStrategy
 
 if TYPE_CHECKING:
@@ -194,8 +195,6 @@ def _check_overrides(graph: FunctionGraph, overrides: Iterable[str], to_run: set
                 "not one per item. Override a value outside the block, or the block's expander's inputs."
             )
     if problems:
-        from hamilflow.errors import ExecutionRequestError
-
         raise ExecutionRequestError(problems)
 
 

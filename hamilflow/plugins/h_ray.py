@@ -2,12 +2,16 @@
 
 ``init`` starts a local Ray (``ray.init(num_cpus=..., **ray_init_config)``) unless Ray is
 already running, and ``finalize`` shuts down only a Ray it started, so a Ray you
-connected to yourself survives the run. Work travels with Ray's serialization
+connected to yourself survives the run. The driver brackets every ``execute`` with
+``init``/``finalize``, so call ``ray.init()`` yourself when you run many times and do
+not want a Ray start (seconds) per run. Work travels with Ray's serialization
 (cloudpickle). ``parallelism`` is ``num_cpus``, or the cluster's CPUs.
 
 A Ray task's future is ``ref.future()``; hamilflow wraps it so that ``result`` raises
 the user's own exception (Ray wraps it in a ``RayTaskError``) and ``cancel`` cancels the
-Ray task, not only the local future.
+Ray task, not only the local future. Exceptions that pickle cannot re-create (an
+``__init__`` with other arguments than the message) still arrive as themselves, as with
+process pools (see :func:`~hamilflow.execution.executors.portable_error`).
 
     >>> from hamilflow.plugins import h_ray
     >>> executor = h_ray.RayTaskExecutor(num_cpus=2, ray_init_config={"include_dashboard": False})
@@ -21,11 +25,17 @@ from typing import Any, Callable
 import ray
 from ray.exceptions import RayTaskError
 
-from hamilflow.execution.executors import TaskExecutor
+from hamilflow.execution.executors import TaskExecutor, portable_error, restore_error
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    return fn(*args)
+    try:
+        return fn(*args)
+    except Exception as error:
+        portable = portable_error(error)
+        if portable is error:
+            raise
+        raise portable from None
 
 
 _remote_call = None
@@ -55,7 +65,7 @@ class _RayFuture(concurrent.futures.Future):
         if error is None:
             self.set_result(inner.result())
         elif isinstance(error, RayTaskError) and isinstance(error.cause, BaseException):
-            self.set_exception(error.cause)
+            self.set_exception(restore_error(error.cause))
         else:
             self.set_exception(error)
 

@@ -1,0 +1,146 @@
+"""Plans: their tasks, their round trip through JSON, and a fingerprint that tracks the code."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import pytest
+
+from hamilflow.execution.plan import Plan, TaskSpec, build_plan
+from hamilflow.graph import FunctionGraph
+from tests.resources.dynamic import map_reduce, multi_collect, nested
+
+ROOT = Path(__file__).resolve().parent.parent
+NESTED_OUTPUTS = ["grid", "grand_total", "cube"]
+
+
+def plan_of(module: types.ModuleType, outputs: list[str], **kwargs) -> Plan:
+    return build_plan(FunctionGraph.from_modules(module), outputs, **kwargs)
+
+
+def test_the_seed_map_reduce_plans_three_tasks() -> None:
+    plan = plan_of(map_reduce, ["total_words"])
+    assert plan.tasks == (
+        TaskSpec("url", ("url",), (), (), (), ("url",), expanders=("url",)),
+        TaskSpec("url_loaded__counts", ("url_loaded", "counts"), ("url",), ("url",), (), ("counts",)),
+        TaskSpec("total_words", ("total_words",), (), ("counts",), (), ("total_words",), collects=(("counts", "url"),)),
+    )
+    assert plan.value_paths == {"url": ("url",), "url_loaded": ("url",), "counts": ("url",), "total_words": ()}
+    assert plan.producer == {"url": "url", "url_loaded": "url_loaded__counts", "counts": "url_loaded__counts",
+                             "total_words": "total_words"}  # fmt: skip
+
+
+def test_overridden_nodes_are_not_planned_and_become_external_inputs() -> None:
+    plan = plan_of(multi_collect, ["summary"], overrides=["pairs"])
+    assert plan.overrides == ("pairs",)
+    assert "pairs" not in plan.producer
+    (summary,) = [t for t in plan.tasks if t.name == "summary"]
+    assert summary.external_inputs == ("pairs",) and summary.inputs == ("mixed",)
+    assert not any(t.name in {"a_cube"} or "a_cube" in t.nodes for t in plan.tasks)  # only pairs needed it
+
+
+def test_to_dict_from_dict_round_trips_through_json() -> None:
+    for module, outputs in [(map_reduce, ["total_words"]), (nested, NESTED_OUTPUTS), (multi_collect, ["summary"])]:
+        plan = plan_of(module, outputs)
+        text = json.dumps(plan.to_dict())
+        again = Plan.from_dict(json.loads(text))
+        assert again == plan
+        assert again.fingerprint == plan.fingerprint
+        assert again.task == plan.task and all(isinstance(t.path, tuple) for t in again.tasks)
+
+
+def test_the_fingerprint_is_stable_across_builds() -> None:
+    first, second = plan_of(nested, NESTED_OUTPUTS), plan_of(nested, NESTED_OUTPUTS)
+    assert first is not second and first.fingerprint == second.fingerprint
+    assert len(first.fingerprint) == 16
+    assert plan_of(nested, ["grid"]).fingerprint != first.fingerprint  # another request, another plan
+
+
+FINGERPRINT_SCRIPT = """
+import sys, textwrap, types
+from hamilflow.execution.plan import build_plan
+from hamilflow.graph import FunctionGraph
+from tests.resources.dynamic import nested
+module = types.ModuleType("made_at_runtime")
+exec(textwrap.dedent(sys.argv[1]), module.__dict__)
+print(build_plan(FunctionGraph.from_modules(nested), {outputs!r}).fingerprint)
+print(build_plan(FunctionGraph.from_modules(module), ["total"]).fingerprint)
+"""
+
+RUNTIME_SOURCE = """
+    from hamilflow.htypes import Collect, Parallelizable
+
+    def item(n: int) -> Parallelizable[int]:
+        return [i for i in range(n)]  # a comprehension and a lambda: nested code objects
+
+    def doubled(item: int) -> int:
+        return (lambda x: 2 * x)(item)
+
+    def total(doubled: Collect[int]) -> int:
+        return sum(doubled)
+"""
+
+
+def fingerprints_in_a_subprocess(source: str, hash_seed: str) -> list[str]:
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
+    script = FINGERPRINT_SCRIPT.format(outputs=NESTED_OUTPUTS)
+    done = subprocess.run(
+        [sys.executable, "-c", script, source], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
+def test_the_fingerprint_is_stable_across_processes() -> None:
+    """Also for functions built with exec, whose code objects nest (their repr holds addresses)."""
+    first = fingerprints_in_a_subprocess(RUNTIME_SOURCE, "1")
+    second = fingerprints_in_a_subprocess(RUNTIME_SOURCE, "2")
+    assert first == second
+    assert first[0] == plan_of(nested, NESTED_OUTPUTS).fingerprint
+
+
+def _import_file(path: Path, name: str) -> types.ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_fingerprint_changes_when_a_functions_source_changes(tmp_path: Path) -> None:
+    path = tmp_path / "edited_pipeline.py"
+    source = textwrap.dedent(RUNTIME_SOURCE)
+    path.write_text(source)
+    before = build_plan(FunctionGraph.from_modules(_import_file(path, "edited_pipeline")), ["total"])
+    path.write_text(source.replace("2 * x", "3 * (x)"))
+    after = build_plan(FunctionGraph.from_modules(_import_file(path, "edited_pipeline")), ["total"])
+    assert before.tasks == after.tasks  # same structure ...
+    assert before.fingerprint != after.fingerprint  # ... other code
+
+    def from_exec(text: str) -> Plan:
+        module = types.ModuleType("made_at_runtime")
+        exec(textwrap.dedent(text), module.__dict__)
+        return build_plan(FunctionGraph.from_modules(module), ["total"])
+
+    assert from_exec(RUNTIME_SOURCE).fingerprint == from_exec(RUNTIME_SOURCE).fingerprint
+    assert from_exec(RUNTIME_SOURCE).fingerprint != from_exec(RUNTIME_SOURCE.replace("2 * x", "3 * x")).fingerprint
+
+
+def test_fingerprint_false_skips_the_code_digest() -> None:
+    plan = plan_of(map_reduce, ["total_words"], fingerprint=False)
+    assert plan.code_digest == "" and plan == plan_of(map_reduce, ["total_words"])
+
+
+@pytest.mark.parametrize("outputs", [["grid"], NESTED_OUTPUTS])
+def test_every_task_reads_only_values_planned_before_it(outputs: list[str]) -> None:
+    plan = plan_of(nested, outputs)
+    seen: set[str] = set()
+    for task in plan.tasks:
+        assert set(task.inputs) <= seen, task
+        seen.update(task.outputs)
+    assert set(outputs) <= seen
