@@ -23,6 +23,7 @@ from hamilflow.execution.grouping import GroupingStrategy
 from hamilflow.execution.node_runner import run_steps, steps_for
 from hamilflow.execution.plan import build_plan
 from hamilflow.execution.runner import run_plan
+from hamilflow.function_modifiers import resolve_function
 from hamilflow.graph import FunctionGraph
 
 
@@ -36,6 +37,17 @@ class Variable:
     is_external_input: bool = False
     originating_functions: tuple[Any, ...] | None = None
     documentation: str = ""
+
+
+def _output_name(output: Any) -> str:
+    """Outputs may be named by string, by the function itself, or by a :class:`Variable`."""
+    if isinstance(output, str):
+        return output
+    if isinstance(output, Variable):
+        return output.name
+    if callable(output) and hasattr(output, "__name__"):
+        return resolve_function(output, {})[1]  # config.when variants are named without their suffix
+    raise TypeError(f"cannot request {output!r}: name an output by string, function or Variable.")
 
 
 class Driver:
@@ -102,13 +114,15 @@ class Driver:
         """
         overrides = dict(overrides or {})
         inputs = dict(inputs or {})
-        final_vars = list(dict.fromkeys(final_vars))
+        final_vars = list(dict.fromkeys(_output_name(v) for v in final_vars))
         key = (tuple(final_vars), frozenset(inputs), frozenset(overrides))
         program = self._programs.get(key)
         if program is None:
             checks = self.graph.request_checks(final_vars, inputs, overrides)
+            self.validate_execution(final_vars, inputs, overrides, _cached=checks)  # before planning
             program = self._programs[key] = (*self._prepare(final_vars, overrides), checks)
-        self.validate_execution(final_vars, inputs, overrides, _cached=program[2])
+        else:
+            self.validate_execution(final_vars, inputs, overrides, _cached=program[2])
         if display_graph:
             self.visualize_execution(final_vars, "./execution.dot", inputs=inputs, overrides=overrides)
         values = {**self.graph.config, **inputs, **overrides}

@@ -59,11 +59,17 @@ def _parameters(fn: Callable[..., Any]) -> list[tuple[str, bool]]:
         out = []
         for p in sig.parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise TypeError(f"*{p.name}")
+                raise TypeError(("*" if p.kind is p.VAR_POSITIONAL else "**") + p.name)
+            if p.kind is p.POSITIONAL_ONLY:
+                raise TypeError(f"positional-only parameters ('{p.name}' before /)")
             out.append((p.name, p.default is not p.empty))
         return out
     if code.co_flags & _VARIADIC:
-        raise TypeError("*args/**kwargs")
+        extra = iter(code.co_varnames[code.co_argcount + code.co_kwonlyargcount :])
+        stars = [s for s, flag in (("*", inspect.CO_VARARGS), ("**", inspect.CO_VARKEYWORDS)) if code.co_flags & flag]
+        raise TypeError(" and ".join(star + next(extra) for star in stars))
+    if code.co_posonlyargcount:  # called with keywords, these would fail at run time
+        raise TypeError(f"positional-only parameters ('{code.co_varnames[0]}' before /)")
     positional = code.co_varnames[: code.co_argcount]
     kwonly = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
     n_defaults = len(fn.__defaults__ or ())
@@ -356,6 +362,29 @@ def _check_edge_types(nodes: dict[str, Node], type_check: TypeCheck, problems: l
                     f"{htypes.type_name(annotation)}, but '{param}' ({source.where}) produces {produced}. "
                     "Change one of the two annotations, or convert the value in between."
                 )
+        if node.is_external_input and len(node.dependents) > 1:
+            _narrow_input_type(nodes, node, type_check, problems)
+
+
+def _narrow_input_type(nodes: dict[str, Node], node: Node, type_check: TypeCheck, problems: list[str]) -> None:
+    """Give an input read by several functions the narrowest of their annotations (as Hamilton does).
+
+    Two annotations neither of which fits the other can never be satisfied by one value: a problem.
+    """
+    chosen = node.dependents[0]
+    for user in node.dependents[1:]:
+        consumer = nodes[user]
+        annotation = consumer.input_types[node.name][0]
+        if node.name in consumer.collect_params:
+            annotation = htypes.element_type(annotation)
+        if type_check(annotation, node.type):
+            node.type, chosen = annotation, user
+        elif not type_check(node.type, annotation):
+            problems.append(
+                f"input '{node.name}' is expected as {htypes.type_name(node.type)} by '{chosen}' "
+                f"({nodes[chosen].where}) and as {htypes.type_name(annotation)} by '{user}' ({consumer.where}); "
+                "no value can be both. Give the parameters compatible annotations."
+            )
 
 
 def _topological_order(nodes: dict[str, Node], problems: list[str]) -> list[str] | None:

@@ -112,8 +112,11 @@ def types_match(produced: Any, required: Any) -> bool:
         return True  # forms we do not model (Callable[...], NewType, ...) are not refused
     if required_origin is float and produced_origin is int:
         return True
-    if not issubclass(produced_origin, required_origin):
-        return False
+    try:
+        if not issubclass(produced_origin, required_origin):
+            return False
+    except TypeError:  # a Protocol that is not @runtime_checkable, or has data members: not refused
+        return True
     produced_args, required_args = typing.get_args(produced), typing.get_args(required)
     if not produced_args or not required_args or len(produced_args) != len(required_args):
         return True
@@ -142,4 +145,7 @@ def value_matches(annotation: Any, value: Any) -> bool:
         return True
     if origin is collections.abc.Callable:
         return callable(value)
-    return isinstance(value, origin)
+    try:
+        return isinstance(value, origin)
+    except TypeError:  # a Protocol that is not @runtime_checkable, or has data members: not refused
+        return True

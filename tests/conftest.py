@@ -1,0 +1,27 @@
+"""Shared pytest fixtures. Keep each one small and generic, with a comment saying what it is for."""
+
+from __future__ import annotations
+
+import itertools
+import types
+from typing import Callable
+
+import pytest
+
+_module_numbers = itertools.count()
+
+
+# Builds a throw-away pipeline module from source text, as if a user had written it in a file.
+# Used where a test needs many small variants (type rules) or a generated one (a 100,000-node chain).
+@pytest.fixture
+def module_from_source() -> Callable[..., types.ModuleType]:
+    def make(source: str, name: str | None = None) -> types.ModuleType:
+        name = name or f"generated_pipeline_{next(_module_numbers)}"
+        module = types.ModuleType(name)
+        exec(compile(source, f"{name}.py", "exec", dont_inherit=True), module.__dict__)  # no __future__ of ours
+        for value in vars(module).values():
+            if isinstance(value, types.FunctionType) and value.__globals__ is module.__dict__:
+                value.__module__ = name  # defined here (imported functions keep their own module)
+        return module
+
+    return make

@@ -1,0 +1,5 @@
+"""... and so does this module."""
+
+
+def shared(x: int) -> int:
+    return x + 1
