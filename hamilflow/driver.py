@@ -20,7 +20,7 @@ from hamilflow import base, htypes, visualize
 from hamilflow.errors import HamilflowError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy
-from hamilflow.execution.node_runner import run_steps, steps_for
+from hamilflow.execution.node_runner import Step, run_steps
 from hamilflow.execution.plan import build_plan
 from hamilflow.execution.runner import run_plan
 from hamilflow.function_modifiers import resolve_function
@@ -84,6 +84,7 @@ class Driver:
 
         self.graph = FunctionGraph.from_modules(*modules, config=config, type_check=type_check)
         self._programs: dict[tuple, Any] = {}
+        self._steps: dict[str, Step] = {}  # per node, shared by every request
 
     @property
     def config(self) -> dict[str, Any]:
@@ -138,12 +139,18 @@ class Driver:
         )
         if dynamic:
             return "plan", build_plan(self.graph, final_vars, overrides, self.grouping_strategy, fingerprint=False)
-        to_run = [
-            self.graph.nodes[n]
-            for n in self.graph.sorted(needed)
-            if not self.graph.nodes[n].is_external_input and n not in overrides
-        ]
-        return "steps", steps_for(to_run)
+        nodes = self.graph.nodes
+        ordered = (
+            self.graph.sorted(needed)
+            if len(needed) * 8 < len(nodes)
+            else [n for n in self.graph.order if n in needed]  # cheaper than sorting most of the graph
+        )
+        steps = self._steps
+        to_run = [n for n in ordered if not nodes[n].is_external_input and n not in overrides]
+        for name in to_run:
+            if name not in steps:
+                steps[name] = Step.of(nodes[name])
+        return "steps", [steps[n] for n in to_run]
 
     def validate_execution(
         self,

@@ -209,15 +209,16 @@ class FunctionGraph:
     def upstream(self, names: Iterable[str], stop_at: Iterable[str] = ()) -> set[str]:
         """``names`` and every node they depend on; nodes in ``stop_at`` are included but not crossed."""
         stop = set(stop_at)
-        seen = set()
-        stack = [n for n in names if n in self.nodes]
+        nodes = self.nodes
+        seen: set[str] = set()
+        stack = [n for n in names if n in nodes]
         while stack:
             name = stack.pop()
             if name in seen:
                 continue
             seen.add(name)
             if name not in stop:
-                stack.extend(p for p in self.nodes[name].input_types if p in self.nodes)
+                stack.extend(nodes[name].input_types)  # every parameter names a node of the graph
         return seen
 
     def downstream(self, names: Iterable[str]) -> set[str]:
@@ -253,7 +254,10 @@ class FunctionGraph:
         checks: list[tuple[str, str, Any]] = []
         final_vars = list(final_vars)
         requested = set(final_vars)
+        block_path = self.blocks.path
         for name in final_vars:
+            if name in self.nodes and not block_path.get(name):
+                continue
             if name not in self.nodes:
                 close = difflib.get_close_matches(name, list(self.nodes), n=1)
                 hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -271,7 +275,10 @@ class FunctionGraph:
                 continue
             users = [d for d in node.dependents if d in needed and d not in overrides]
             if name in provided or name in self.config:
-                checks.extend((name, user, self.nodes[user].input_types[name][0]) for user in users)
+                annotations = {}  # one check per distinct annotation, naming its first user
+                for user in users:
+                    annotations.setdefault(self.nodes[user].input_types[name][0], user)
+                checks.extend((name, user, annotation) for annotation, user in annotations.items())
                 continue
             required_by = [
                 f"'{u}' ({self.nodes[u].where})"

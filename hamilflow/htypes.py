@@ -129,6 +129,8 @@ def value_matches(annotation: Any, value: Any) -> bool:
     >>> value_matches(int | None, None), value_matches(list[int], (1,))
     (True, False)
     """
+    if type(value) is annotation:
+        return True
     annotation = _unwrap_annotated(annotation)
     if _is_wildcard(annotation):
         return True

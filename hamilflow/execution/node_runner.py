@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, MutableMapping
 
 from hamilflow.errors import add_note
+from hamilflow.node import DependencyType, NodeKind
+
+OPTIONAL, EXPANDER = DependencyType.OPTIONAL, NodeKind.EXPANDER
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
     from hamilflow.node import Node
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Step:
     """A node ready to run: ``required`` must be in ``values``, ``optional`` are passed when present."""
 
@@ -31,9 +34,10 @@ class Step:
 
     @classmethod
     def of(cls, node: Node) -> Step:
-        required = tuple(node.required_params)
-        optional = tuple(p for p in node.input_types if p not in required)
-        return cls(node.name, node, node.callable, required, optional, node.is_expander)
+        required, optional = [], []
+        for param, (_, dependency) in node.input_types.items():
+            (optional if dependency is OPTIONAL else required).append(param)
+        return cls(node.name, node, node.callable, tuple(required), tuple(optional), node.kind is EXPANDER)
 
 
 def steps_for(nodes: Iterable[Node]) -> list[Step]:
