@@ -10,7 +10,7 @@ Compiled by hamilflow: 5 tasks computing report. Values travel through the hamil
 """
 
 # Compiled by hamilflow from examples.nested.pipeline; do not edit by hand.
-# Regenerate after changing the pipeline: hamilflow compile --recompile airflow_dags/nested.py
+# Regenerate after changing the pipeline: hamilflow compile --recompile <this file>
 # Outputs: report. Plan fingerprint: edc16414b2e3c1c1.
 # hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "nested", "final_vars": ["report"], "grouping": "default", "modules": ["examples.nested.pipeline"], "params": {}, "retries": 0, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
 
@@ -32,32 +32,73 @@ pipeline = CompiledPipeline(SPEC)
     default_args={'retries': 0},
     tags=['hamilflow'],
     params={
-        'regions': Param(['north', 'south', 'east'], type='array', description='input of region'),
+        'regions': Param(['north', 'south', 'east'], type='array', description='input of region (list)'),
     },
     doc_md=__doc__,
 )
 def nested():
-    @task(task_id='region', doc_md='Each sales region.\n\n**region** (str) — `examples.nested.pipeline.region`')
+    @task(
+        task_id='region',
+        doc_md=(
+            'Each sales region.\n\n'
+            '**region** (str) — `examples.nested.pipeline.region`'
+        ),
+    )
     def region():
         return pipeline.run('region')
 
-    @task(task_id='store', map_index_template="{{ hamilflow_item }}", doc_md='Each store of one region (a region may have none).\n\n**store** (str) — `examples.nested.pipeline.store`')
+    @task(
+        task_id='store',
+        map_index_template="{{ hamilflow_item }}",
+        doc_md=(
+            'Each store of one region (a region may have none).\n\n'
+            '**store** (str) — `examples.nested.pipeline.store`'
+        ),
+    )
     def store(chunk):
         return pipeline.run('store', chunk)
 
-    @task(task_id='store_items', trigger_rule='none_failed', doc_md="Lists the items of block 'store' for the tasks mapped over it.")
+    @task(
+        task_id='store_items',
+        trigger_rule='none_failed',
+        doc_md="Lists the items of block 'store' for the tasks mapped over it.",
+    )
     def store_items(store):
         return pipeline.items('store')
 
-    @task(task_id='store_sales', map_index_template="{{ hamilflow_item }}", trigger_rule='none_failed', doc_md="A store's sales, derived from its name so runs agree.\n\n**store_sales** (float) — `examples.nested.pipeline.store_sales`")
+    @task(
+        task_id='store_sales',
+        map_index_template="{{ hamilflow_item }}",
+        doc_md=(
+            "A store's sales, derived from its name so runs agree.\n\n"
+            '**store_sales** (float) — `examples.nested.pipeline.store_sales`'
+        ),
+    )
     def store_sales(chunk):
         return pipeline.run('store_sales', chunk)
 
-    @task(task_id='region_total__region_line', map_index_template="{{ hamilflow_item }}", trigger_rule='none_failed', doc_md='**region_total** (float) — `examples.nested.pipeline.region_total`\n\nSales of one region: the collected stores.\n\n**region_line** (str) — `examples.nested.pipeline.region_line`\n\nA report line for the region.')
+    @task(
+        task_id='region_total__region_line',
+        map_index_template="{{ hamilflow_item }}",
+        trigger_rule='none_failed',
+        doc_md=(
+            '**region_total** (float) — `examples.nested.pipeline.region_total`\n\n'
+            'Sales of one region: the collected stores.\n\n'
+            '**region_line** (str) — `examples.nested.pipeline.region_line`\n\n'
+            'A report line for the region.'
+        ),
+    )
     def region_total__region_line(chunk):
         return pipeline.run('region_total__region_line', chunk)
 
-    @task(task_id='report', trigger_rule='none_failed', doc_md="All regions' lines and the grand total.\n\n**report** (dict) — `examples.nested.pipeline.report`")
+    @task(
+        task_id='report',
+        trigger_rule='none_failed',
+        doc_md=(
+            "All regions' lines and the grand total.\n\n"
+            '**report** (dict) — `examples.nested.pipeline.report`'
+        ),
+    )
     def report(region_total__region_line):
         return pipeline.run('report')
 
@@ -65,9 +106,9 @@ def nested():
     store_out = store.expand(chunk=region_chunks)
     store_items_chunks = store_items(store_out)
     store_sales_out = store_sales.expand(chunk=store_items_chunks)
-    [store_out, region_chunks] >> store_sales_out
+    region_chunks >> store_sales_out
     region_total__region_line_out = region_total__region_line.expand(chunk=region_chunks)
-    [store_sales_out] >> region_total__region_line_out
+    store_sales_out >> region_total__region_line_out
     report(region_total__region_line_out)
 
 

@@ -10,7 +10,7 @@ Compiled by hamilflow: 3 tasks computing total_words. Values travel through the 
 """
 
 # Compiled by hamilflow from examples.word_count.pipeline; do not edit by hand.
-# Regenerate after changing the pipeline: hamilflow compile --recompile airflow_dags/word_count.py
+# Regenerate after changing the pipeline: hamilflow compile --recompile <this file>
 # Outputs: total_words. Plan fingerprint: 50a7af9d5777227d.
 # hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "word_count", "final_vars": ["total_words"], "grouping": "default", "modules": ["examples.word_count.pipeline"], "params": {}, "retries": 0, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
 
@@ -32,20 +32,42 @@ pipeline = CompiledPipeline(SPEC)
     default_args={'retries': 0},
     tags=['hamilflow'],
     params={
-        'corpus': Param('classics', type='string', description='input of url'),
+        'corpus': Param('classics', type='string', description='input of url (str)'),
     },
     doc_md=__doc__,
 )
 def word_count():
-    @task(task_id='url', doc_md='Every document of the corpus, as a file URL.\n\n**url** (str) — `examples.word_count.pipeline.url`')
+    @task(
+        task_id='url',
+        doc_md=(
+            'Every document of the corpus, as a file URL.\n\n'
+            '**url** (str) — `examples.word_count.pipeline.url`'
+        ),
+    )
     def url():
         return pipeline.run('url')
 
-    @task(task_id='url_loaded__counts', map_index_template="{{ hamilflow_item }}", doc_md='**url_loaded** (str) — `examples.word_count.pipeline.url_loaded`\n\nThe text behind one URL.\n\n**counts** (int) — `examples.word_count.pipeline.counts`\n\nHow many words one document has.')
+    @task(
+        task_id='url_loaded__counts',
+        map_index_template="{{ hamilflow_item }}",
+        doc_md=(
+            '**url_loaded** (str) — `examples.word_count.pipeline.url_loaded`\n\n'
+            'The text behind one URL.\n\n'
+            '**counts** (int) — `examples.word_count.pipeline.counts`\n\n'
+            'How many words one document has.'
+        ),
+    )
     def url_loaded__counts(chunk):
         return pipeline.run('url_loaded__counts', chunk)
 
-    @task(task_id='total_words', trigger_rule='none_failed', doc_md='Words across the whole corpus.\n\n**total_words** (int) — `examples.word_count.pipeline.total_words`')
+    @task(
+        task_id='total_words',
+        trigger_rule='none_failed',
+        doc_md=(
+            'Words across the whole corpus.\n\n'
+            '**total_words** (int) — `examples.word_count.pipeline.total_words`'
+        ),
+    )
     def total_words(url_loaded__counts):
         return pipeline.run('total_words')
 

@@ -15,6 +15,7 @@ import importlib
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any, Sequence
 
 from hamilflow.errors import GraphError, HamilflowError
@@ -38,22 +39,21 @@ def _pairs(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    from hamilflow.compiler import CompileOptions, check_dag_file, compile_pipeline
+    from hamilflow.compiler import CompileOptions, check_dag_file, compile_pipeline, embedded_options
 
     if args.check or args.recompile:
         files = args.files or sorted(glob.glob("airflow_dags/*.py"))
         if not files:
             print("no DAG files to check (airflow_dags/*.py)", file=sys.stderr)
             return 1
+        missing = [path for path in files if not Path(path).is_file()]
+        if missing:
+            print(f"no such DAG file: {', '.join(missing)}", file=sys.stderr)
+            return 2
         stale = 0
         for path in files:
             if args.recompile:
-                from pathlib import Path
-
-                from hamilflow.compiler.options import CompileOptions as Options
-
-                line = next(ln for ln in Path(path).read_text().splitlines() if ln.startswith("# hamilflow-compile: "))
-                compile_pipeline(Options.from_json(line.split(": ", 1)[1], output=path)).write()
+                compile_pipeline(embedded_options(path)).write()
                 print(f"recompiled {path}")
                 continue
             problem = check_dag_file(path)
@@ -89,7 +89,14 @@ def _run(args: argparse.Namespace) -> int:
     from hamilflow.execution import executors
 
     sys.path.insert(0, "")
-    modules = [importlib.import_module(m) for m in args.module]
+    modules = []
+    for name in args.module:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as error:
+            if error.name is None or not name.startswith(error.name):
+                raise  # the module exists but imports something missing: show the user's traceback
+            raise HamilflowError(f"cannot import module '{name}': {error}. Is it on PYTHONPATH?") from error
     remote = {
         "sync": lambda: executors.SynchronousLocalTaskExecutor(),
         "threads": lambda: executors.MultiThreadingExecutor(args.workers),
@@ -135,6 +142,8 @@ def _report(result: Any, seconds: float) -> None:
     for name, task in zip(names, result.tasks):
         label = task.label if task.label and task.map_index >= 0 else ""
         print(f"  {name:<{width}}  {task.state:<8}  {label}".rstrip())
+        if task.error:
+            print("      " + task.error.replace("\n", "\n      "))
     if result.outputs:
         print("outputs:")
         for name, value in result.outputs.items():

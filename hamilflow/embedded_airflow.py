@@ -32,8 +32,15 @@ def prepare(home: str | os.PathLike[str]) -> Path:
         if _PREPARED != home:
             raise RuntimeError(f"Airflow is already set up in {_PREPARED} in this process; cannot switch to {home}.")
         return home
+    if "airflow" in sys.modules:
+        raise RuntimeError(
+            "Airflow was imported before hamilflow.embedded_airflow.prepare(): it has already read its "
+            "configuration (and maybe a real metadata database). Call prepare() before anything imports airflow."
+        )
     home.mkdir(parents=True, exist_ok=True)
     os.environ["AIRFLOW_HOME"] = str(home)
+    # always its own SQLite file: never migrate or write to a database configured for a real deployment
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{home / 'airflow.db'}"
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(home / "dags"))
     os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "ERROR")
@@ -70,11 +77,14 @@ def quiet(log_path: Path) -> Iterator[None]:
 
 @dataclass
 class TaskResult:
+    """One task instance of a test run; ``error`` is the exception of its last try, if that try failed."""
+
     task_id: str
     map_index: int
     state: str
     label: str | None
     try_number: int
+    error: str | None = None
 
 
 @dataclass
@@ -106,6 +116,35 @@ def load_dag(path: str | os.PathLike[str]) -> tuple[Any, Any]:
     return module, dags[0]
 
 
+@contextlib.contextmanager
+def _recording_errors() -> Iterator[dict[tuple[str, int], str]]:
+    """Collect each failed task instance's exception while ``dag.test()`` runs tasks in this process.
+
+    ``dag.test`` logs a task's traceback but keeps only its state; the in-process runner
+    it calls returns the exception, so wrap it for the duration of the run.
+    """
+    from airflow.sdk.execution_time import supervisor
+
+    errors: dict[tuple[str, int], str] = {}
+    original = supervisor.run_task_in_process
+
+    def run_task_in_process(ti: Any, task: Any) -> Any:
+        result = original(ti=ti, task=task)
+        error = getattr(result, "error", None)
+        if error is None:
+            errors.pop((ti.task_id, ti.map_index), None)  # a retry succeeded
+        else:
+            notes = "".join(f"\n{note}" for note in getattr(error, "__notes__", ()))
+            errors[(ti.task_id, ti.map_index)] = f"{type(error).__name__}: {error}{notes}"
+        return result
+
+    supervisor.run_task_in_process = run_task_in_process
+    try:
+        yield errors
+    finally:
+        supervisor.run_task_in_process = original
+
+
 def run_dag_file(
     path: str | os.PathLike[str],
     run_conf: dict[str, Any] | None = None,
@@ -134,12 +173,17 @@ def run_dag_file(
     kwargs: dict[str, Any] = {"run_conf": run_conf or None}
     if logical_date is not None:
         kwargs["logical_date"] = logical_date
-    with contextlib.nullcontext() if show_logs else quiet(log):
+    with contextlib.nullcontext() if show_logs else quiet(log), _recording_errors() as errors:
         dag_run = dag.test(**kwargs)
     state = str(getattr(dag_run.state, "value", dag_run.state))
     tasks = [
         TaskResult(
-            ti.task_id, ti.map_index, str(getattr(ti.state, "value", ti.state)), ti.rendered_map_index, ti.try_number
+            ti.task_id,
+            ti.map_index,
+            str(getattr(ti.state, "value", ti.state)),
+            ti.rendered_map_index,
+            ti.try_number,
+            errors.get((ti.task_id, ti.map_index)),
         )
         for ti in sorted(dag_run.get_task_instances(), key=lambda t: (t.task_id, t.map_index))
     ]

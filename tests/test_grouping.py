@@ -93,8 +93,8 @@ def test_all_as_one_makes_one_task_per_block_stage() -> None:
     assert tasks(multi_collect, MULTI_OUTPUTS, grouping.GroupNodesAllAsOne()) == [
         ("a__b", ("a", "b"), ()),
         ("a_sq__a_cube", ("a_sq", "a_cube"), ("a",)),
+        ("b_up", ("b_up",), ("b",)),  # before the stage that collects it, though its node comes later
         ("a_items__to__summary", ("a_items", "pairs", "mixed", "second", "summary"), ()),
-        ("b_up", ("b_up",), ("b",)),
         ("second_diff", ("second_diff",), ("second",)),
         ("second_total", ("second_total",), ()),
     ]
@@ -163,3 +163,22 @@ class EverythingTogether(grouping.GroupingStrategy):
 def test_a_strategy_that_mixes_blocks_is_refused() -> None:
     with pytest.raises(ValueError, match="grouping put nodes of different blocks in one task"):
         build_plan(FunctionGraph.from_modules(map_reduce), ["total_words"], grouping=EverythingTogether())
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [
+        grouping.GroupByRepeatableBlocks(),
+        grouping.GroupNodesIndividually(),
+        grouping.GroupNodesAllAsOne(),
+        grouping.GroupLinearChains(),
+    ],
+    ids=lambda s: type(s).__name__,
+)
+def test_every_task_comes_after_the_tasks_it_reads(strategy) -> None:
+    graph = FunctionGraph.from_modules(multi_collect)
+    plan = build_plan(graph, MULTI_OUTPUTS, grouping=strategy)
+    done: set[str] = set()
+    for task in plan.tasks:
+        assert {plan.producer[v] for v in task.inputs} <= done, task.name
+        done.add(task.name)

@@ -14,6 +14,7 @@ become DAG params, or are read from the Airflow context when named like a contex
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import inspect
 import sys
@@ -21,7 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hamilflow import htypes
-from hamilflow.compiler.checks import check_task_ids, classify_inputs, param_type, task_settings
+from hamilflow.compiler.checks import (
+    check_dag_settings,
+    check_task_ids,
+    classify_inputs,
+    param_type,
+    task_settings,
+)
 from hamilflow.compiler.options import CompileOptions
 from hamilflow.compiler.render import AirflowTask, render
 from hamilflow.errors import GraphError, HamilflowError
@@ -29,7 +36,7 @@ from hamilflow.execution.plan import Plan, build_plan
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime.spec import GROUPINGS, PipelineSpec
 
-__all__ = ["CompileOptions", "CompiledDag", "compile_pipeline", "check_dag_file", "CompileError"]
+__all__ = ["CompileOptions", "CompiledDag", "compile_pipeline", "check_dag_file", "embedded_options", "CompileError"]
 
 
 class CompileError(GraphError):
@@ -84,24 +91,39 @@ def _doc_for(graph: FunctionGraph, nodes: tuple[str, ...]) -> str:
     parts = []
     for name in nodes:
         node = graph.nodes[name]
-        text = node.documentation or "(no docstring)"
+        text = node.documentation
         head = f"**{name}** ({htypes.type_name(node.type)}) — `{node.module}.{node.function_name}`"
-        parts.append(f"{head}\n\n{text}" if len(nodes) > 1 else f"{text}\n\n{head}")
+        if not text:
+            parts.append(head)
+        else:
+            parts.append(f"{head}\n\n{text}" if len(nodes) > 1 else f"{text}\n\n{head}")
     return "\n\n".join(parts)
 
 
 def compile_pipeline(options: CompileOptions) -> CompiledDag:
     """Compile the pipeline described by ``options``; raises :class:`CompileError` listing every problem."""
+    problems: list[str] = []
     if options.grouping not in GROUPINGS:
-        raise CompileError([f"unknown grouping '{options.grouping}': choose one of {', '.join(GROUPINGS)}."])
+        problems.append(f"unknown grouping '{options.grouping}': choose one of {', '.join(GROUPINGS)}.")
+    check_dag_settings(options, problems)
+    if problems:
+        raise CompileError(problems)
     modules = _import(options.modules)
-    graph = FunctionGraph.from_modules(*modules, config=options.config)
+    try:
+        graph = FunctionGraph.from_modules(*modules, config=options.config)
+    except GraphError as error:  # the pipeline itself is broken: say so before any DAG exists
+        raise CompileError(error.problems) from error
     final_vars = list(options.final_vars) or _default_outputs(graph)
+    if not final_vars:
+        raise CompileError([f"{', '.join(options.modules)} define no function to compute: nothing to compile."])
     problems, _ = graph.request_checks(final_vars, options.config, ())
     problems = [p for p in problems if not p.startswith("missing input")]  # params and context cover those
     if problems:
         raise CompileError(problems)
-    plan = build_plan(graph, final_vars, grouping=GROUPINGS[options.grouping]())
+    try:
+        plan = build_plan(graph, final_vars, grouping=GROUPINGS[options.grouping]())
+    except GraphError as error:
+        raise CompileError(error.problems) from error
     params, context_inputs = classify_inputs(graph, plan, options, problems)
     tasks = _airflow_tasks(graph, plan, problems)
     check_task_ids(plan, [t.task_id for t in tasks if t.task_id not in plan.producer.values()], problems)
@@ -118,24 +140,28 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         params=tuple(params),
         context_inputs=tuple(context_inputs),
     )
-    year, month, day = (int(x) for x in options.start_date.split("-"))
+    start = datetime.date.fromisoformat(str(options.start_date))
     dag_settings = {
         "schedule": repr(options.schedule),
-        "start_date": f"datetime.datetime({year}, {month}, {day}, tzinfo=datetime.timezone.utc)",
+        "start_date": f"datetime.datetime({start.year}, {start.month}, {start.day}, tzinfo=datetime.timezone.utc)",
         "catchup": repr(options.catchup),
         "default_args": repr({"retries": options.retries}),
         "tags": repr(list(options.tags)),
     }
     param_docs = {}
     for name, default in params.items():
-        users = ", ".join(graph.nodes[name].dependents)
-        param_docs[name] = (default, param_type(graph.nodes[name].type), f"input of {users}")
+        users = [u for u in graph.nodes[name].dependents if u in plan.producer]
+        json_type = param_type(graph.nodes[name].type)
+        if default is None and isinstance(json_type, str):
+            json_type = [json_type, "null"]  # else Airflow refuses every run that keeps the default
+        described = f"input of {', '.join(users)} ({htypes.type_name(graph.nodes[name].type)})"
+        param_docs[name] = (default, json_type, described)
     doc = _dag_doc(options, modules, plan)
     source = render(
         dag_id=options.dag_id,
         header=[
             f"Compiled by hamilflow from {', '.join(options.modules)}; do not edit by hand.",
-            f"Regenerate after changing the pipeline: hamilflow compile --recompile {options.output_path}",
+            "Regenerate after changing the pipeline: hamilflow compile --recompile <this file>",
             f"Outputs: {', '.join(final_vars)}. Plan fingerprint: {plan.fingerprint}.",
         ],
         options_json=options.to_json(),
@@ -169,9 +195,11 @@ def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> lis
             if not spec.path and len(spec.expanders) == 1:
                 chunk_source[expander] = spec.name
                 continue
-            name = f"{expander}_items"
-            while name in taken:
-                name += "_"
+            candidates = [f"{expander}_items", f"{expander}_block_items"]
+            name = next((c for c in candidates if c not in taken), None)
+            number = 2
+            while name is None or name in taken:
+                name, number = f"{expander}_block_items_{number}", number + 1
             taken.add(name)
             chunk_source[expander] = name
             items_tasks[name] = AirflowTask(
@@ -186,7 +214,8 @@ def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> lis
     for spec in plan.tasks:
         upstream = list(dict.fromkeys(plan.producer[v] for v in spec.inputs))
         mapped_over = chunk_source[spec.path[-1]] if spec.path else None
-        upstream = [u for u in upstream if u != mapped_over]
+        implied = set(items_tasks[mapped_over].upstream) if mapped_over in items_tasks else set()
+        upstream = [u for u in upstream if u != mapped_over and u not in implied]
         settings = task_settings(graph, spec.nodes, problems)
         if any(u in mapped for u in upstream):
             settings = {"trigger_rule": "none_failed", **settings}  # an empty block skips its mapped tasks
@@ -207,17 +236,50 @@ def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> lis
             if items is not None and items.task_id != spec.name:
                 items.settings = {"trigger_rule": "none_failed"} if spec.path else {}
                 out.append(items)
-    return out
+    return _in_dependency_order(out)
+
+
+def _in_dependency_order(tasks: list[AirflowTask]) -> list[AirflowTask]:
+    """``tasks`` with every task after those it waits for (the DAG file wires them in this order).
+
+    Keeps the given order where it already fits; a grouping may list a task before the
+    task that computes one of its inputs (a group is placed where its first node is).
+    """
+    by_id = {t.task_id: t for t in tasks}
+    waits = {t.task_id: {u for u in [*t.upstream, t.mapped_over] if u in by_id} for t in tasks}
+    done: set[str] = set()
+    ordered: list[AirflowTask] = []
+    pending = list(tasks)
+    while pending:
+        ready = next((t for t in pending if waits[t.task_id] <= done), None)
+        if ready is None:  # a cycle: cannot happen for a valid plan; keep the order and let Airflow report it
+            ordered += pending
+            break
+        pending.remove(ready)
+        done.add(ready.task_id)
+        ordered.append(ready)
+    return ordered
+
+
+def embedded_options(path: str | Path, text: str | None = None) -> CompileOptions:
+    """The options a compiled DAG file was compiled with (its ``# hamilflow-compile:`` line)."""
+    path = Path(path)
+    text = path.read_text() if text is None else text
+    line = next((ln for ln in text.splitlines() if ln.startswith("# hamilflow-compile: ")), None)
+    if line is None:
+        raise HamilflowError(f"{path} was not written by hamilflow compile (no '# hamilflow-compile:' line).")
+    try:
+        return CompileOptions.from_json(line[len("# hamilflow-compile: ") :], output=str(path))
+    except (ValueError, TypeError) as error:
+        problem = f"{path}: its '# hamilflow-compile:' line is damaged ({error}); compile the pipeline again."
+        raise HamilflowError(problem) from error
 
 
 def check_dag_file(path: str | Path) -> str | None:
     """Recompile a DAG file from the options it embeds; None when current, else why it is stale."""
     path = Path(path)
     text = path.read_text()
-    line = next((ln for ln in text.splitlines() if ln.startswith("# hamilflow-compile: ")), None)
-    if line is None:
-        raise HamilflowError(f"{path} was not written by hamilflow compile (no '# hamilflow-compile:' line).")
-    options = CompileOptions.from_json(line[len("# hamilflow-compile: ") :], output=str(path))
+    options = embedded_options(path, text)
     try:
         fresh = compile_pipeline(options)
     except GraphError as error:

@@ -17,6 +17,17 @@ from hamilflow.runtime.airflow import LABEL_VARIABLE
 
 RESERVED = {"dag", "task", "Param", "datetime", "timedelta", "pipeline", "CompiledPipeline", "SPEC"}
 
+# Airflow fills a task function's parameters named like these from the task context (Airflow 3.3's
+# KNOWN_CONTEXT_KEYS), so the parameters that only order a task after its upstream never use them.
+CONTEXT_KEYS = frozenset(
+    """asset_state_store conn dag dag_run data_interval_end data_interval_start ds ds_nodash exception
+    expanded_ti_count inlet_events inlets logical_date macros map_index_template outlet_events outlets params
+    partition_date partition_key prev_data_interval_end_success prev_data_interval_start_success
+    prev_end_date_success prev_start_date_success reason run_id task task_instance task_instance_key_str
+    task_reschedule_count task_state_store templates_dict test_mode ti triggering_asset_events try_number ts
+    ts_nodash ts_nodash_with_tz var""".split()
+)
+
 
 @dataclass
 class AirflowTask:
@@ -44,8 +55,20 @@ def _literal(value: Any) -> str:
     return repr(value)
 
 
-def _doc_literal(text: str) -> str:
-    return repr(text)
+def _doc_literal(text: str, indent: str) -> str:
+    """A string literal for a task's doc: one line, or one line of Python per line of text."""
+    if "\n" not in text:
+        return repr(text)
+    pieces = [repr(piece) for piece in re.findall(r"[^\n]*\n*", text) if piece]
+    return "(\n" + "".join(f"{indent}    {piece}\n" for piece in pieces) + f"{indent})"
+
+
+def _decorator(arguments: list[str]) -> list[str]:
+    """``@task(...)`` on one line when it fits, else one argument per line."""
+    line = f"    @task({', '.join(arguments)})"
+    if len(line) <= 110 and "\n" not in line:
+        return [line]
+    return ["    @task("] + [f"        {argument}," for argument in arguments] + ["    )"]
 
 
 def render(
@@ -87,7 +110,7 @@ def render(
         lines += ["from datetime import timedelta"]
     lines += [
         "",
-        "from airflow.sdk import Param, dag, task",
+        f"from airflow.sdk import {'Param, ' if params else ''}dag, task",
         "",
         "from hamilflow.runtime.airflow import CompiledPipeline",
         "",
@@ -112,12 +135,17 @@ def render(
             decorator.append(f'map_index_template="{{{{ {LABEL_VARIABLE} }}}}"')
         decorator += [f"{k}={_literal(v)}" for k, v in t.settings.items()]
         if t.doc:
-            decorator.append(f"doc_md={_doc_literal(t.doc)}")
-        lines.append(f"    @task({', '.join(decorator)})")
+            decorator.append(f"doc_md={_doc_literal(t.doc, ' ' * 8)}")
+        lines += _decorator(decorator)
         if t.mapped_over:
             args = ["chunk"]
         else:
-            args = [function_of[u] for u in t.upstream]
+            args = []
+            for u in t.upstream:
+                arg = function_of[u]
+                while arg in CONTEXT_KEYS or arg in args:
+                    arg += "_"
+                args.append(arg)
         lines.append(f"    def {function_of[t.task_id]}({', '.join(args)}):")
         lines.append(f"        return {t.call}")
         lines.append("")
@@ -127,7 +155,8 @@ def render(
             lines.append(f"    {target}{function_of[t.task_id]}.expand(chunk={output_of[t.mapped_over]})")
             if t.upstream:
                 waits = ", ".join(output_of[u] for u in t.upstream)
-                lines.append(f"    [{waits}] >> {output_of[t.task_id]}")
+                waits = waits if len(t.upstream) == 1 else f"[{waits}]"
+                lines.append(f"    {waits} >> {output_of[t.task_id]}")
         else:
             args = ", ".join(output_of[u] for u in t.upstream)
             lines.append(f"    {target}{function_of[t.task_id]}({args})")

@@ -198,6 +198,33 @@ def _check_overrides(graph: FunctionGraph, overrides: Iterable[str], to_run: set
         raise ExecutionRequestError(problems)
 
 
+def _in_dependency_order(tasks: list[TaskSpec], producer: dict[str, str]) -> tuple[TaskSpec, ...]:
+    """Tasks sorted so each comes after the tasks it reads from (a group can start early in
+    node order yet read a task that starts later); ties keep the grouping's order."""
+    import heapq
+
+    position = {t.name: i for i, t in enumerate(tasks)}
+    upstream = {t.name: {producer[v] for v in t.inputs} for t in tasks}
+    downstream: dict[str, list[str]] = {t.name: [] for t in tasks}
+    for name, sources in upstream.items():
+        for source in sources:
+            downstream[source].append(name)
+    waiting = {name: len(sources) for name, sources in upstream.items()}
+    ready = [(position[n], n) for n, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    ordered = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        ordered.append(tasks[position[name]])
+        for dependent in downstream[name]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                heapq.heappush(ready, (position[dependent], dependent))
+    if len(ordered) != len(tasks):
+        raise ValueError("grouping produced tasks that depend on each other in a cycle")
+    return tuple(ordered)
+
+
 def build_plan(
     graph: FunctionGraph,
     final_vars: Iterable[str],
@@ -260,7 +287,7 @@ def build_plan(
         if value in graph.nodes:  # unknown names are the request check's to report, with suggestions
             value_paths.setdefault(value, graph.blocks.value_path(value, graph.nodes))
     return Plan(
-        tasks=tuple(tasks),
+        tasks=_in_dependency_order(tasks, producer),
         final_vars=final_vars,
         overrides=overrides,
         value_paths=value_paths,

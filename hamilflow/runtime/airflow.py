@@ -19,17 +19,37 @@ LABEL_VARIABLE = "hamilflow_item"
 
 
 def max_map_length() -> int:
-    """Airflow's ``[core] max_map_length``: the most instances one mapped task may have."""
-    try:
-        from airflow.configuration import conf
+    """Airflow's ``[core] max_map_length``: the most instances one mapped task may have.
 
-        return conf.getint("core", "max_map_length", fallback=1024)
-    except Exception:  # noqa: BLE001 - outside a full Airflow install, use the documented default
-        return int(os.environ.get("AIRFLOW__CORE__MAX_MAP_LENGTH", "1024"))
+    Read on every call: ``AIRFLOW__CORE__MAX_MAP_LENGTH`` first (it overrides airflow.cfg
+    in Airflow too), then the worker's Airflow configuration, else Airflow's default, 1024.
+    """
+    env = os.environ.get("AIRFLOW__CORE__MAX_MAP_LENGTH", "").strip()
+    if env:
+        return max(1, int(env))
+    try:
+        try:  # a worker may have only the task SDK installed
+            from airflow.sdk.configuration import conf
+        except ImportError:
+            from airflow.configuration import conf
+        return max(1, conf.getint("core", "max_map_length", fallback=1024))
+    except Exception:  # noqa: BLE001 - no usable Airflow configuration: Airflow's documented default
+        return 1024
+
+
+_FROM_TASK_INSTANCE = ("dag_id", "task_id", "map_index", "try_number")
 
 
 def context_value(context: Mapping[str, Any], name: str) -> Any:
-    """A context value for a pipeline input; manual runs without a logical date fall back to ``run_after``."""
+    """A context value for a pipeline input; manual runs without a logical date fall back to ``run_after``.
+
+    ``dag_id``, ``task_id``, ``map_index`` and ``try_number`` are not context keys in
+    Airflow 3: they come from the task instance, ``run_after`` from the DAG run.
+    """
+    if name in _FROM_TASK_INSTANCE:
+        return getattr(context.get("ti") or context.get("task_instance"), name, None)
+    if name == "run_after":
+        return getattr(context.get("dag_run"), "run_after", None)
     value = context.get(name)
     if value is not None or name not in (
         "logical_date",
@@ -70,9 +90,12 @@ class CompiledPipeline:
         from airflow.sdk import get_current_context
 
         context = get_current_context()
-        if chunk is not None:
-            context[LABEL_VARIABLE] = chunk["label"]
-        return run_task(self.spec, task_name, context["run_id"], self.external_values(context), chunk, max_map_length())
+
+        def label(text: str) -> None:  # rendered by the task's map_index_template, also when it fails
+            context[LABEL_VARIABLE] = text
+
+        external = self.external_values(context)
+        return run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label)
 
     def items(self, expander: str) -> list:
         """List the chunks of the inner block opened by ``expander`` (the ``<expander>_items`` task)."""

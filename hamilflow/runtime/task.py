@@ -8,8 +8,11 @@ the local runner, writes its outputs, and returns small JSON to XCom:
 * an unmapped task returns ``{"refs": {node: ref}}``;
 * a task that opens a block (or an ``<expander>_items`` task for an inner block)
   returns the list of *chunks* that the block's mapped tasks ``.expand()`` over; a chunk
-  is ``{"scopes": [[i], ...], "label": "url='https://...'"}``;
+  is ``{"scopes": [[i], ...]}``, item positions only;
 * a mapped task returns ``{"refs": {node: [ref per scope]}}`` for its chunk.
+
+No value of the pipeline ever reaches XCom. A mapped task labels itself for the Airflow
+UI (``url='https://...'``) from the items it reads, through ``on_label``.
 
 An expander writes each item under ``(expander, index + (j,))`` and then a *manifest*
 (the item count) under ``(expander, index)``. The manifest is written last, so a
@@ -25,14 +28,14 @@ from __future__ import annotations
 import importlib
 import math
 import os
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
-from hamilflow.errors import HamilflowError
+from hamilflow.errors import HamilflowError, add_note
 from hamilflow.execution.node_runner import Step, run_steps
 from hamilflow.execution.plan import Plan, TaskSpec, build_plan
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime.spec import PipelineSpec
-from hamilflow.runtime.store import ArtifactStore
+from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore
 
 Index = tuple[int, ...]
 
@@ -71,9 +74,11 @@ class LoadedPipeline:
         self.plan: Plan = build_plan(self.graph, spec.final_vars, grouping=spec.grouping_strategy())
         if self.plan.fingerprint != spec.fingerprint:
             raise StalePipelineError(
-                f"pipeline changed since this DAG was compiled: DAG '{spec.dag_id}' was compiled from "
-                f"fingerprint {spec.fingerprint}, but modules {', '.join(spec.modules)} now give "
-                f"{self.plan.fingerprint}. Recompile the DAG file (hamilflow compile ...) and deploy it."
+                "pipeline changed since this DAG was compiled: recompile the DAG file "
+                f"(hamilflow compile --recompile <dags folder>/{spec.dag_id}.py) and deploy it. DAG "
+                f"'{spec.dag_id}' was compiled from plan fingerprint {spec.fingerprint}, but the code of "
+                f"{', '.join(spec.modules)} that this worker imports gives {self.plan.fingerprint}; "
+                "running it would mix results of two versions of the pipeline."
             )
         self.specs = {t.name: t for t in self.plan.tasks}
         self.steps = {t.name: [Step.of(self.graph.nodes[n]) for n in t.nodes] for t in self.plan.tasks}
@@ -85,8 +90,9 @@ _LOADED: dict[tuple, LoadedPipeline] = {}
 
 
 def load(spec: PipelineSpec) -> LoadedPipeline:
-    """The loaded pipeline for ``spec``, built once per process."""
-    key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars)
+    """The loaded pipeline for ``spec``, built once per process (again if its modules were re-imported)."""
+    modules = tuple(id(importlib.import_module(name)) for name in spec.modules)  # a dict lookup once imported
+    key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars, modules)
     if key not in _LOADED:
         _LOADED[key] = LoadedPipeline(spec)
     return _LOADED[key]
@@ -100,13 +106,28 @@ class TaskRun:
         self.run_id = run_id
         self.external = external
         self.store = pipeline.store
-        self.last_items: list = []
+        self._counts: dict[tuple[str, Index], int] = {}  # manifests read or written by this task
 
     def ref(self, node: str, index: Index) -> str:
         return self.store.ref(self.pipeline.spec.dag_id, self.run_id, node, index)
 
     def item_count(self, expander: str, index: Index) -> int:
-        return self.store.get(self.ref(expander, index))
+        """How many items the expander produced at ``index``: its manifest, written after the items."""
+        key = (expander, index)
+        if key not in self._counts:
+            self._counts[key] = self.store.get(self.ref(expander, index))
+        return self._counts[key]
+
+    def label(self, path: tuple[str, ...], index: Index, known: Mapping[str, Any]) -> str:
+        """``region='north', store='oslo'``: the items of one scope, for the Airflow UI.
+
+        Items the task reads anyway come from ``known``; others are read from the store.
+        """
+        parts = []
+        for depth, expander in enumerate(path):
+            item = known[expander] if expander in known else self.store.get(self.ref(expander, index[: depth + 1]))
+            parts.append(f"{expander}={_short(item)}")
+        return ", ".join(parts)
 
     # ---------------------------------------------------------------- reading
     def inputs_for(self, spec: TaskSpec, index: Index) -> dict[str, Any]:
@@ -126,24 +147,34 @@ class TaskRun:
         return values
 
     # ---------------------------------------------------------------- running
-    def run(self, task_name: str, scopes: Iterable[Index]) -> dict[Index, dict[str, str]]:
+    def run(
+        self, task_name: str, scopes: Iterable[Index], on_label: Callable[[str], None] | None = None
+    ) -> dict[Index, dict[str, str]]:
         """Run ``task_name`` for each scope index; return ``{index: {node: ref}}``.
 
-        The items of the last expander run are kept in ``self.last_items`` for labelling.
+        ``on_label`` receives the UI label of the scopes (tasks inside blocks) before any node runs.
         """
         spec = self.pipeline.specs[task_name]
         steps = self.pipeline.steps[task_name]
+        item_inputs = [v for v, mode, _ in self.pipeline.modes[task_name] if mode == "item"]
+        scopes = list(scopes)
         written: dict[Index, dict[str, str]] = {}
-        for index in scopes:
+        for position, index in enumerate(scopes):
             values = self.inputs_for(spec, index)
+            if position == 0 and on_label is not None and spec.path:
+                label = self.label(spec.path, index, {v: values[v] for v in item_inputs})
+                if len(scopes) > 1:
+                    label = f"{len(scopes)} items from {label}"
+                on_label(label[:250])  # Airflow keeps at most 250 characters
             run_steps(steps, values, None)
             refs = {}
             for name in spec.outputs:
                 if name in spec.expanders:
-                    items = self.last_items = values[name]
+                    items = values[name]
                     for j, item in enumerate(items):
                         self.store.put(self.ref(name, index + (j,)), item)
                     refs[name] = self.store.put(self.ref(name, index), len(items))  # manifest last
+                    self._counts[(name, index)] = len(items)
                 else:
                     refs[name] = self.store.put(self.ref(name, index), values[name])
             written[index] = refs
@@ -156,27 +187,17 @@ class TaskRun:
             scopes = [s + (j,) for s in scopes for j in range(self.item_count(expander, s))]
         return scopes
 
-    def chunks(
-        self, expander: str, scopes: list[Index], max_map_length: int, items: list | None = None
-    ) -> list[dict[str, Any]]:
-        """Pack scopes into at most ``max_map_length`` chunks, each labelled for the Airflow UI.
+    @staticmethod
+    def chunks(scopes: list[Index], max_map_length: int) -> list[dict[str, Any]]:
+        """Pack scopes, in order, into at most ``max_map_length`` chunks of near-equal size.
 
-        ``items`` are the expander's items when the caller still holds them (saves reading them back).
+        >>> TaskRun.chunks([(0,), (1,), (2,)], 2)
+        [{'scopes': [[0], [1]]}, {'scopes': [[2]]}]
         """
         if not scopes:
             return []
         size = max(1, math.ceil(len(scopes) / max(1, max_map_length)))
-        out = []
-        for start in range(0, len(scopes), size):
-            part = scopes[start : start + size]
-            if len(part) == 1:
-                item = items[part[0][-1]] if items is not None else self.store.get(self.ref(expander, part[0]))
-                outer = "".join(f"[{i}]" for i in part[0][:-1])
-                label = f"{expander}{outer}={_short(item)}"
-            else:
-                label = f"{expander} items {start}-{start + len(part) - 1}"
-            out.append({"scopes": [list(s) for s in part], "label": label})
-        return out
+        return [{"scopes": [list(s) for s in scopes[start : start + size]]} for start in range(0, len(scopes), size)]
 
 
 def run_task(
@@ -186,23 +207,38 @@ def run_task(
     external: Mapping[str, Any],
     chunk: Mapping[str, Any] | None = None,
     max_map_length: int = 1024,
+    on_label: Callable[[str], None] | None = None,
 ) -> Any:
     """Run one compiled task and return what it pushes to XCom (see the module docstring).
 
     ``external`` holds the pipeline's inputs: params, context values and config.
-    ``chunk`` is given for mapped tasks.
+    ``chunk`` is given for mapped tasks; ``on_label`` then receives their UI label.
     """
     pipeline = load(spec)
     run = TaskRun(pipeline, run_id, external)
-    task = pipeline.specs[task_name]
+    task = pipeline.specs.get(task_name)
+    if task is None or (chunk is None) != (not task.path):
+        how = "is not in its plan" if task is None else f"was called {'with' if chunk else 'without'} a chunk"
+        raise HamilflowError(
+            f"task '{task_name}' of DAG '{spec.dag_id}' {how}: the DAG file does not match its pipeline spec. "
+            "Recompile it (hamilflow compile --recompile) and do not edit it by hand."
+        )
     scopes = [tuple(s) for s in chunk["scopes"]] if chunk is not None else [()]
-    written = run.run(task_name, scopes)
+    try:
+        written = run.run(task_name, scopes, on_label)
+    except ArtifactNotFoundError as error:
+        add_note(
+            error,
+            f"hamilflow: task '{task_name}' reads what its upstream tasks wrote to {run.store.url}. Every task "
+            "of a run must use the same artifact store: on several machines, set HAMILFLOW_STORE_URL (or compile "
+            "with --store-url) to shared storage such as s3://bucket/prefix.",
+        )
+        raise
     if chunk is not None:
         return {"refs": {name: [written[s][name] for s in scopes] for name in task.outputs}}
     if len(task.expanders) == 1:
         (expander,) = task.expanders
-        scopes = [(j,) for j in range(len(run.last_items))]  # a top-level task: its only scope is ()
-        return run.chunks(expander, scopes, max_map_length, run.last_items)
+        return run.chunks(run.scopes_at((expander,)), max_map_length)  # a top-level task: its only scope is ()
     return {"refs": written[()]}
 
 
@@ -210,7 +246,7 @@ def list_block_chunks(spec: PipelineSpec, expander: str, run_id: str, max_map_le
     """The chunks of an inner block: every (outer, inner) scope of ``expander``, packed for ``.expand()``."""
     pipeline = load(spec)
     run = TaskRun(pipeline, run_id, {})
-    return run.chunks(expander, run.scopes_at(pipeline.plan.value_paths[expander]), max_map_length)
+    return run.chunks(run.scopes_at(pipeline.plan.value_paths[expander]), max_map_length)
 
 
 def read_outputs(spec: PipelineSpec, run_id: str, store: ArtifactStore | None = None) -> dict[str, Any]:
@@ -220,4 +256,14 @@ def read_outputs(spec: PipelineSpec, run_id: str, store: ArtifactStore | None = 
     {'total_words': 42}
     """
     store = store or open_store(spec)
-    return {name: store.get(store.ref(spec.dag_id, run_id, name, ())) for name in spec.final_vars}
+    try:
+        paths = load(spec).plan.value_paths
+    except (ImportError, StalePipelineError):  # without the pipeline's code: values as stored
+        paths = {}
+    outputs = {}
+    for name in spec.final_vars:
+        value = store.get(store.ref(spec.dag_id, run_id, name, ()))
+        if paths.get(name) == (name,):  # a top-level expander: ``value`` is its manifest; the Driver gives its items
+            value = store.get_many(store.ref(spec.dag_id, run_id, name, (j,)) for j in range(value))
+        outputs[name] = value
+    return outputs

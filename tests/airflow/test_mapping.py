@@ -1,0 +1,102 @@
+"""Blocks on Airflow: several Collect[] params, nested blocks, zero items, failures, chunking, groupings."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.airflow
+
+BLOCKS = "tests.resources.airflow.blocks"
+CUBE = "tests.resources.airflow.cube"
+BLOCK_OUTPUTS = ["summary", "second_total", "mixed", "pairs", "cube"]
+
+
+def test_collects_from_two_blocks_and_three_nested_levels_equal_the_driver(compile_dag, run_dag, local) -> None:
+    path = compile_dag([BLOCKS, CUBE], "blocks_and_cube", final_vars=BLOCK_OUTPUTS)
+    result = run_dag(path)
+
+    assert result.outputs == local([BLOCKS, CUBE], BLOCK_OUTPUTS)
+    assert result.outputs["cube"] == [[[0, 1], [10, 11]], [[100, 101]], []]
+    # plane 2 has no lines: its line block is empty, and so are the point blocks under it
+    assert [t.label for t in result.instances("point_code")] == [
+        "plane=0, line=[0, 0], point=[0, 0, 0]",
+        "plane=0, line=[0, 0], point=[0, 0, 1]",
+        "plane=0, line=[0, 1], point=[0, 1, 0]",
+        "plane=0, line=[0, 1], point=[0, 1, 1]",
+        "plane=1, line=[1, 0], point=[1, 0, 0]",
+        "plane=1, line=[1, 0], point=[1, 0, 1]",
+    ]
+    assert len(result.instances("a_sq__a_cube")) == 4 and len(result.instances("b_up")) == 3
+
+
+@pytest.mark.parametrize("grouping", ["chains", "all", "individual"])
+def test_every_grouping_compiles_and_gives_the_same_outputs(compile_dag, run_dag, local, grouping) -> None:
+    outputs = ["summary", "second_total", "mixed"]
+    path = compile_dag(BLOCKS, f"blocks_{grouping}", final_vars=outputs, grouping=grouping)
+    result = run_dag(path)
+
+    assert result.outputs == local(BLOCKS, outputs)
+    assert all(t.state == "success" for t in result.tasks)
+
+
+def test_a_failing_item_fails_the_run_and_its_collector_never_runs(compile_dag, run_dag) -> None:
+    path = compile_dag("tests.resources.airflow.failing", "failing_item", final_vars=["report"])
+    result = run_dag(path, expect="failed")
+
+    assert [(t.map_index, t.state) for t in result.instances("work")] == [
+        (0, "success"),
+        (1, "success"),
+        (2, "failed"),
+        (3, "success"),
+    ]
+    assert result.instances("work")[2].label == "item=2"  # a failed instance still shows its item
+    assert result.instances("total")[0].state == "upstream_failed"
+    assert result.instances("report")[0].state == "upstream_failed"
+    failed = result.instances("work")[2]
+    assert failed.error.startswith("ItemFailed: item 2 is broken")
+    assert "raised in node 'work'" in failed.error
+
+
+def test_zero_items_in_a_test_pipeline_still_run_the_collector_and_what_follows(compile_dag, run_dag, local) -> None:
+    path = compile_dag("tests.resources.airflow.failing", "zero_items", final_vars=["report"])
+    result = run_dag(path, run_conf={"n_items": 0})
+
+    expected = local("tests.resources.airflow.failing", ["report"], {"n_items": 0})
+    assert result.outputs == expected == {"report": "total=0"}
+
+
+def test_more_items_than_max_map_length_are_packed_into_chunks(compile_dag, run_dag, local, monkeypatch) -> None:
+    from hamilflow.runtime.airflow import max_map_length
+
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "4")
+    assert max_map_length() == 4
+    path = compile_dag("tests.resources.airflow.many", "many_items", final_vars=["squares", "grid"])
+    result = run_dag(path)
+
+    assert result.outputs == local("tests.resources.airflow.many", ["squares", "grid"])
+    squares = result.instances("square")  # 10 items in at most 4 chunks
+    assert len(squares) == 4
+    assert [t.label for t in squares] == [
+        "3 items from item=0",
+        "3 items from item=3",
+        "3 items from item=6",
+        "item=9",
+    ]
+    members = result.instances("member_value")  # 3 x 4 nested items in at most 4 chunks
+    assert len(members) == 4
+    assert members[0].label == "3 items from group='g0', member='g0m0'"
+    assert len(result.instances("group_values")) == 3
+
+
+def test_without_chunking_airflow_refuses_more_items_than_max_map_length(compile_dag, run_dag, monkeypatch) -> None:
+    # what the chunking avoids: the server refuses a mapped XCom longer than the limit, and the run fails
+    import hamilflow.runtime.airflow
+
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "4")
+    monkeypatch.setattr(hamilflow.runtime.airflow, "max_map_length", lambda: 1024)
+    path = compile_dag("tests.resources.airflow.many", "many_unchunked", final_vars=["squares"])
+    result = run_dag(path, expect="failed")
+
+    (expander,) = result.instances("item")
+    assert expander.state == "failed"
+    assert "too large to map" in expander.error or "unmappable" in expander.error

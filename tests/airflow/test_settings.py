@@ -1,0 +1,108 @@
+"""What the DAG is given: params, context values, task settings from tags, docs; and a DAG gone stale."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import uuid
+
+import pytest
+
+from hamilflow.embedded_airflow import load_dag
+
+pytestmark = pytest.mark.airflow
+
+INPUTS = "tests.resources.airflow.inputs"
+
+
+def test_params_are_typed_with_defaults_and_run_conf_overrides_them(compile_dag, run_dag, local) -> None:
+    path = compile_dag(INPUTS, "inputs_params", final_vars=["settings", "when", "where"])
+    _, dag = load_dag(path)
+    schema = {name: dag.params.get_param(name).schema.get("type") for name in dag.params}
+    assert schema == {
+        "name": "string",
+        "times": "integer",
+        "ratio": "number",
+        "loud": "boolean",
+        "words": "array",
+        "limit": ["integer", "null"],
+    }
+
+    day = datetime.datetime(2025, 3, 4, tzinfo=datetime.timezone.utc)
+    conf = {"name": "airflow", "times": 5, "limit": 3}
+    result = run_dag(path, run_conf=conf, logical_date=day)
+
+    assert result.outputs["settings"] == local(INPUTS, ["settings"], conf)["settings"]
+    assert result.outputs["settings"] == {
+        "name": "airflow", "times": 5, "ratio": 0.5, "loud": False, "words": ["a", "b"], "limit": 3
+    }
+    assert result.outputs["when"] == {
+        "logical_date": "2025-03-04T00:00:00+00:00",
+        "data_interval_start": "2025-03-04T00:00:00+00:00",
+        "ds": "2025-03-04",
+        "run_id": result.run_id,
+    }
+    assert result.outputs["where"] == {
+        "dag_id": "inputs_params", "task_id": "where", "try_number": 1, "has_run_after": True
+    }
+
+
+def test_a_run_conf_of_the_wrong_type_is_refused_before_any_task_runs(compile_dag) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    from hamilflow.embedded_airflow import run_dag_file
+
+    path = compile_dag(INPUTS, "inputs_bad_conf", final_vars=["settings"])
+    with pytest.raises(ParamValidationError, match="times"):
+        run_dag_file(path, run_conf={"times": "many"})
+
+
+def test_tags_become_task_settings_and_docstrings_task_docs(compile_dag) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    path = compile_dag("tests.resources.airflow.tagged", "tagged")
+    bag = DagBag(dag_folder=str(path.parent))
+    assert bag.import_errors == {}
+    _, dag = load_dag(path)
+
+    raw = dag.get_task("raw")
+    assert raw.retries == 3
+    assert raw.retry_delay == datetime.timedelta(seconds=90)
+    assert raw.pool == "io"
+    assert raw.queue == "fast"
+    assert raw.execution_timeout == datetime.timedelta(minutes=5)
+    assert raw.priority_weight == 7
+    assert raw.doc_md.startswith("Raw rows from a *slow* source.\n\nRetried, pooled and queued.")
+    cleaned = dag.get_task("cleaned")
+    assert cleaned.retry_exponential_backoff and cleaned.max_active_tis_per_dag == 2
+    plain = dag.get_task("plain")
+    assert plain.retries == 0 and plain.pool == "default_pool"  # DAG defaults where no tag says otherwise
+    assert "`tests.resources.airflow.tagged.plain`" in plain.doc_md
+    assert "Airflow task settings from @tag" in dag.doc_md
+
+
+def test_a_dag_whose_pipeline_changed_fails_and_says_recompile(compile_dag, run_dag, tmp_path, monkeypatch) -> None:
+    name = f"stale_pipeline_{uuid.uuid4().hex[:8]}"
+    source = tmp_path / "src" / f"{name}.py"
+    source.parent.mkdir()
+    source.write_text("def answer(x: int = 1) -> int:\n    return x + 1\n")
+    monkeypatch.syspath_prepend(str(source.parent))
+    path = compile_dag(name, "stale_pipeline")
+    assert run_dag(path).outputs == {"answer": 2}
+
+    source.write_text("def answer(x: int = 1) -> int:\n    return x + 20\n")
+    monkeypatch.delitem(sys.modules, name)  # a worker imports the code as it is now
+    result = run_dag(path, expect="failed")
+
+    (task,) = result.instances("answer")
+    assert task.state == "failed"
+    assert "pipeline changed since this DAG was compiled: recompile" in task.error
+
+
+def test_node_names_that_clash_with_dag_file_or_context_names_still_run(compile_dag, run_dag, local) -> None:
+    module = "tests.resources.airflow.awkward"
+    path = compile_dag(module, "awkward", final_vars=["ti"])
+    result = run_dag(path, logical_date=datetime.datetime(2025, 3, 4, tzinfo=datetime.timezone.utc))
+
+    assert result.outputs == local(module, ["ti"], {"ds": "2025-03-04"})
+    assert [t.label for t in result.instances("chunk")] == ["dag=0", "dag=1", "dag=2"]

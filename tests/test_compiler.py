@@ -1,0 +1,262 @@
+"""The compiler: what it writes into a DAG file, and everything it refuses before a file exists."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from hamilflow.compiler import CompileError, CompileOptions, check_dag_file, compile_pipeline
+from hamilflow.errors import HamilflowError
+
+REPO = Path(__file__).resolve().parents[1]
+PIPELINES = {
+    "word_count": ["examples.word_count.pipeline"],
+    "features": ["examples.features.pipeline"],
+    "nested": ["examples.nested.pipeline"],
+    "blocks_and_cube": ["tests.resources.airflow.blocks", "tests.resources.airflow.cube"],
+    "many": ["tests.resources.airflow.many"],
+    "tagged": ["tests.resources.airflow.tagged"],
+}
+
+
+# Writes a pipeline module into tmp_path under a unique importable name; forgets it after the test.
+@pytest.fixture
+def pipeline_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], str]]:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names: list[str] = []
+
+    def write(source: str) -> str:
+        name = f"compiler_case_{uuid.uuid4().hex[:10]}"
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        names.append(name)
+        return name
+
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def _compile(modules: list[str] | str, dag_id: str = "d", **options) -> str:
+    modules = [modules] if isinstance(modules, str) else modules
+    return compile_pipeline(CompileOptions(modules=modules, dag_id=dag_id, **options)).source
+
+
+def _problems(modules: list[str] | str, **options) -> str:
+    with pytest.raises(CompileError) as caught:
+        _compile(modules, **options)
+    return str(caught.value)
+
+
+def test_the_committed_dag_files_are_current_whatever_path_they_are_checked_by() -> None:
+    for path in sorted((REPO / "airflow_dags").glob("*.py")):
+        assert check_dag_file(path) is None
+        assert check_dag_file(path.relative_to(REPO)) is None
+
+
+@pytest.mark.parametrize("grouping", ["default", "chains", "all", "individual"])
+@pytest.mark.parametrize("name", sorted(PIPELINES))
+def test_the_dag_file_is_python_that_wires_each_task_after_its_upstream(name, grouping) -> None:
+    source = _compile(PIPELINES[name], name, grouping=grouping)
+    tree = ast.parse(source)
+    (dag_function,) = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    defined = {n.name for n in dag_function.body if isinstance(n, ast.FunctionDef)}
+    assigned: set[str] = set()
+    for statement in dag_function.body:
+        if isinstance(statement, ast.FunctionDef):
+            continue
+        used = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        assert used - defined <= assigned, f"{ast.unparse(statement)} uses a value not computed yet"
+        assigned |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    assert _compile(PIPELINES[name], name, grouping=grouping) == source  # deterministic
+
+
+def test_the_file_does_not_depend_on_where_it_is_written() -> None:
+    a = _compile(PIPELINES["nested"], "nested", output="a/nested.py")
+    b = _compile(PIPELINES["nested"], "nested", output="/elsewhere/b.py")
+    assert a == b
+
+
+def test_external_inputs_become_typed_params_and_context_values() -> None:
+    compiled = compile_pipeline(CompileOptions(modules=["tests.resources.airflow.inputs"], dag_id="inputs"))
+    assert compiled.spec.params == ("name", "times", "ratio", "loud", "words", "limit")
+    assert set(compiled.spec.context_inputs) == {
+        "logical_date", "data_interval_start", "ds", "run_id", "dag_id", "task_id", "try_number", "run_after"
+    }
+    source = compiled.source
+    assert "'times': Param(2, type='integer', description='input of settings (int)')," in source
+    assert "'words': Param(['a', 'b'], type='array'" in source
+    assert "'limit': Param(None, type=['integer', 'null']" in source  # a None default stays valid
+    assert "'logical_date'" not in source.split("params={")[1].split("},")[0]
+
+
+def test_param_defaults_come_from_options_and_required_inputs_from_config(pipeline_module) -> None:
+    name = pipeline_module(
+        """
+        def total(x: int, scale: float = 1.0) -> float:
+            return x * scale
+        """
+    )
+    source = _compile(name, params={"x": 3, "scale": 2.5})
+    assert "'x': Param(3, type='integer'" in source and "'scale': Param(2.5, type='number'" in source
+    compiled = compile_pipeline(CompileOptions(modules=[name], dag_id="d", config={"x": 3}))
+    assert compiled.spec.params == ("scale",) and compiled.spec.config == {"x": 3}
+
+
+def test_a_required_input_without_a_value_names_the_input_and_its_node(pipeline_module) -> None:
+    name = pipeline_module(
+        """
+        def cleaned(raw_path: str) -> str:
+            return raw_path.strip()
+        """
+    )
+    message = _problems(name)
+    assert "input 'raw_path' (str), required by 'cleaned'" in message
+    assert "--param raw_path=VALUE" in message and "--config raw_path=VALUE" in message
+
+
+def test_an_input_with_different_defaults_needs_one_chosen(pipeline_module) -> None:
+    name = pipeline_module(
+        """
+        def a(n: int = 1) -> int:
+            return n
+
+        def b(a: int, n: int = 2) -> int:
+            return a + n
+        """
+    )
+    message = _problems(name, final_vars=["b"])
+    assert "input 'n' has different defaults in 'a' (1), 'b' (2)" in message
+    assert "--param n=VALUE" in message
+    _compile(name, final_vars=["b"], params={"n": 5})
+
+
+def test_task_ids_airflow_would_refuse_are_compile_errors(pipeline_module) -> None:
+    long_name = "x" * 251
+    name = pipeline_module(f"def {long_name}() -> int:\n    return 1\n")
+    assert f"task id '{long_name}' is not valid in Airflow" in _problems(name)
+    assert "dag id 'my dag' is not valid" in _problems(name, dag_id="my dag")
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("airflow_retires=2", "unknown Airflow task setting 'retires'"),
+        ("airflow_retry_delay='5 minutes'", "'5 minutes' is not a duration"),
+        ("airflow_execution_timeout='0s'", "execution timeout of 0"),
+        ("airflow_retries=-1", "at least 0"),
+        ("airflow_retries=2.5", "not a whole number"),
+        ("airflow_pool_slots=0", "at least 1"),
+        ("airflow_weight_rule='heaviest'", "weight rules are downstream, upstream, absolute"),
+        ("airflow_retry_exponential_backoff='maybe'", "not a boolean"),
+        ("airflow_pool=''", "must not be empty"),
+    ],
+)
+def test_bad_airflow_tags_are_compile_errors_naming_the_tag(pipeline_module, tag, expected) -> None:
+    name = pipeline_module(
+        f"""
+        from hamilflow.function_modifiers import tag
+
+        @tag({tag})
+        def step() -> int:
+            return 1
+        """
+    )
+    message = _problems(name)
+    assert f"@tag({tag.split('=')[0]}=" in message and "'step'" in message
+    assert expected in message
+
+
+def test_nodes_run_as_one_task_must_agree_on_text_settings_and_take_the_largest_limits(
+    pipeline_module, tmp_path
+) -> None:
+    name = pipeline_module(
+        """
+        from hamilflow.function_modifiers import tag
+
+        @tag(airflow_pool="io", airflow_retries=1)
+        def a() -> int:
+            return 1
+
+        @tag(airflow_pool="{pool}", airflow_retries=3, airflow_execution_timeout="1m")
+        def b(a: int) -> int:
+            return a
+        """
+    )
+    module_file = tmp_path / f"{name}.py"
+    module_file.write_text(module_file.read_text().replace("{pool}", "cpu"))
+    assert "conflicts with 'io'" in _problems(name, grouping="chains")
+    assert "pool='cpu'" in _compile(name)  # one task per node: no conflict
+
+    module_file.write_text(module_file.read_text().replace("cpu", "io"))
+    sys.modules.pop(name, None)
+    source = _compile(name, grouping="chains")
+    assert "task_id='a__b'" in source
+    assert "retries=3" in source and "execution_timeout=timedelta(seconds=60)" in source
+
+
+def test_graph_errors_surface_at_compile_time() -> None:
+    message = _problems("tests.resources.core.cycle", final_vars=["a"])
+    assert "cycle: " in message
+    assert "Did you mean 'total_words'" in _problems("examples.word_count.pipeline", final_vars=["total_word"])
+    assert "cannot import module 'no.such.module'" in _problems("no.such.module")
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"params": {"corpuss": "empty"}}, "--param corpuss: not a DAG param"),
+        ({"config": {"when": object()}}, "config 'when'"),
+        ({"schedule": "every day"}, "not a valid cron expression"),
+        ({"schedule": "@fortnightly"}, "not an Airflow preset"),
+        ({"start_date": "01/02/2024"}, "start date '01/02/2024' is not a date"),
+        ({"grouping": "clusters"}, "unknown grouping 'clusters'"),
+    ],
+)
+def test_bad_dag_options_are_compile_errors(options, expected) -> None:
+    message = _problems("examples.word_count.pipeline", **options)
+    assert expected in message
+    if "params" in options:
+        assert "Did you mean 'corpus'" in message
+
+
+def test_good_schedules_compile() -> None:
+    for schedule in ("0 6 * * *", "@daily", None):
+        assert f"schedule={schedule!r}," in _compile("examples.word_count.pipeline", schedule=schedule)
+
+
+def test_docstrings_become_task_docs_and_unused_imports_stay_out(pipeline_module) -> None:
+    source = _compile(PIPELINES["tagged"], "tagged")
+    assert "'Raw rows from a *slow* source.\\n\\n'" in source
+    assert "(no docstring)" not in source
+    assert "from airflow.sdk import Param, dag, task" in source
+    name = pipeline_module("def answer() -> int:\n    return 42\n")
+    no_params = _compile(name)
+    assert "from airflow.sdk import dag, task" in no_params and "timedelta" not in no_params
+
+
+def test_a_file_of_a_changed_pipeline_is_stale(pipeline_module, tmp_path) -> None:
+    name = pipeline_module("def answer() -> int:\n    return 1\n")
+    path = compile_pipeline(CompileOptions(modules=[name], dag_id="d", output=str(tmp_path / "d.py"))).write()
+    assert check_dag_file(path) is None
+
+    (tmp_path / f"{name}.py").write_text("def answer() -> int:\n    return 42\n")
+    sys.modules.pop(name)
+    assert check_dag_file(path) == (
+        f"{path}: stale — the pipeline changed since it was compiled. Run: hamilflow compile --recompile {path}"
+    )
+    (tmp_path / f"{name}.py").write_text("def answer(x) -> int:\n    return x\n")
+    sys.modules.pop(name)
+    assert "no longer compiles" in check_dag_file(path)
+
+
+def test_only_files_written_by_the_compiler_can_be_checked(tmp_path) -> None:
+    other = tmp_path / "handmade.py"
+    other.write_text("from airflow.sdk import dag\n")
+    with pytest.raises(HamilflowError, match="not written by hamilflow compile"):
+        check_dag_file(other)
