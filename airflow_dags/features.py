@@ -29,8 +29,8 @@ pipeline = CompiledPipeline(SPEC)
     schedule='@daily',
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
-    default_args={'retries': 0},
     tags=['hamilflow'],
+    default_args={'retries': 0},
     params={
         'events_per_day': Param(40, type='integer', description='input of events (int)'),
     },

@@ -29,8 +29,8 @@ pipeline = CompiledPipeline(SPEC)
     schedule=None,
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
-    default_args={'retries': 0},
     tags=['hamilflow'],
+    default_args={'retries': 0},
     params={
         'corpus': Param('classics', type='string', description='input of url (str)'),
     },

@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--schedule", default=None, help="cron expression or preset like @daily")
     c.add_argument("--start-date", default="2024-01-01")
     c.add_argument("--catchup", action="store_true")
-    c.add_argument("--retries", type=int, default=0)
+    c.add_argument("--retries", type=int, default=None, help="default retries of every task")
     c.add_argument("--grouping", default="default", help="default, individual, all or chains")
     c.add_argument("--store-url", default=None, help="artifact store: folder or fsspec URL")
     c.add_argument("--output", default=None, help="DAG file path (default airflow_dags/<dag_id>.py)")

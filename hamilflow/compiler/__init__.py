@@ -145,9 +145,10 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         "schedule": repr(options.schedule),
         "start_date": f"datetime.datetime({start.year}, {start.month}, {start.day}, tzinfo=datetime.timezone.utc)",
         "catchup": repr(options.catchup),
-        "default_args": repr({"retries": options.retries}),
         "tags": repr(list(options.tags)),
     }
+    if options.retries is not None:
+        dag_settings["default_args"] = repr({"retries": options.retries})
     param_docs = {}
     for name, default in params.items():
         users = [u for u in graph.nodes[name].dependents if u in plan.producer]

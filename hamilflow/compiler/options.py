@@ -23,7 +23,7 @@ class CompileOptions:
     schedule: str | None = None
     start_date: str = "2024-01-01"
     catchup: bool = False
-    retries: int = 0
+    retries: int | None = None  # None: the deployment's default_task_retries applies
     grouping: str = "default"
     store_url: str | None = None
     tags: list[str] = field(default_factory=lambda: ["hamilflow"])
