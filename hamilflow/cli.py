@@ -128,6 +128,7 @@ def _leaves(dr: Any) -> set[str]:
 def _airflow_test(args: argparse.Namespace) -> int:
     from hamilflow.embedded_airflow import run_dag_file
 
+    sys.path.insert(0, "")  # pipeline modules import from the current folder, as with `python -m`
     started = time.perf_counter()
     print(f"running {args.file} on an embedded Airflow (SQLite in {args.home}) ...", flush=True)
     result = run_dag_file(args.file, run_conf=json.loads(args.conf) if args.conf else None, home=args.home)
