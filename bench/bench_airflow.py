@@ -54,16 +54,23 @@ def best(fn, repeat: int = 3) -> float:
 def bench_compile_and_parse(rows: list) -> None:
     write_module("chain1000", chain_source(1000))
     options = CompileOptions(
-        modules=["chain1000"], dag_id="chain1000", final_vars=["n999"], params={"x": 0},
+        modules=["chain1000"],
+        dag_id="chain1000",
+        final_vars=["n999"],
+        params={"x": 0},
         output=str(WORK / "dags_chain" / "chain1000.py"),
     )
     compile_s = best(lambda: compile_pipeline(options), repeat=3)
     compile_pipeline(options).write()
     hand = WORK / "dags_hand" / "hand1000.py"
     hand.parent.mkdir(parents=True, exist_ok=True)
-    body = ["from airflow.sdk import dag, task", "import datetime", "",
-            "@dag(dag_id='hand1000', schedule=None, start_date=datetime.datetime(2024, 1, 1), catchup=False)",
-            "def hand1000():"]
+    body = [
+        "from airflow.sdk import dag, task",
+        "import datetime",
+        "",
+        "@dag(dag_id='hand1000', schedule=None, start_date=datetime.datetime(2024, 1, 1), catchup=False)",
+        "def hand1000():",
+    ]
     for i in range(1000):
         body.append(f"    @task(task_id='n{i}')\n    def n{i}(v):\n        return v + 1\n")
     body.append("    v = 0")
@@ -81,14 +88,22 @@ def bench_compile_and_parse(rows: list) -> None:
     ours = best(lambda: parse(WORK / "dags_chain"))
     theirs = best(lambda: parse(WORK / "dags_hand"))
     rows.append(("compile a 1,000-task chain", f"{compile_s * 1000:.0f} ms", ""))
-    rows.append(("Airflow parse, compiled 1,000-task DAG file", f"{ours * 1000:.0f} ms",
-                 f"hand-written TaskFlow: {theirs * 1000:.0f} ms (ratio {ours / theirs:.2f})"))
+    rows.append(
+        (
+            "Airflow parse, compiled 1,000-task DAG file",
+            f"{ours * 1000:.0f} ms",
+            f"hand-written TaskFlow: {theirs * 1000:.0f} ms (ratio {ours / theirs:.2f})",
+        )
+    )
 
 
 def bench_runtime_cost(rows: list) -> None:
     write_module("tiny", "def b(a: int) -> int:\n    return a + 1\n\ndef c(b: int) -> int:\n    return b * 2\n")
-    compiled = compile_pipeline(CompileOptions(modules=["tiny"], dag_id="tiny", final_vars=["c"], params={"a": 1},
-                                               output=str(WORK / "tiny_dag.py")))
+    compiled = compile_pipeline(
+        CompileOptions(
+            modules=["tiny"], dag_id="tiny", final_vars=["c"], params={"a": 1}, output=str(WORK / "tiny_dag.py")
+        )
+    )
     spec: PipelineSpec = compiled.spec
     run_task(spec, "b", "warm", {"a": 1})  # loads the pipeline once per process, as a worker does
     samples = []
@@ -96,13 +111,20 @@ def bench_runtime_cost(rows: list) -> None:
         started = time.perf_counter()
         run_task(spec, "c", "warm", {})  # load input b, run c, store c
         samples.append(time.perf_counter() - started)
-    rows.append(("runtime cost per task (load input, run trivial node, store)",
-                 f"{statistics.median(samples) * 1000:.2f} ms median", f"p90 {sorted(samples)[270] * 1000:.2f} ms; target < 5 ms"))
+    rows.append(
+        (
+            "runtime cost per task (load input, run trivial node, store)",
+            f"{statistics.median(samples) * 1000:.2f} ms median",
+            f"p90 {sorted(samples)[270] * 1000:.2f} ms; target < 5 ms",
+        )
+    )
 
 
 def bench_dag_test(rows: list) -> None:
     items = 20
-    write_module("mapreduce", f"""
+    write_module(
+        "mapreduce",
+        f"""
         from hamilflow.htypes import Collect, Parallelizable
 
         def item(n: int = {items}) -> Parallelizable[int]:
@@ -116,12 +138,17 @@ def bench_dag_test(rows: list) -> None:
 
         def report(total: int) -> str:
             return f"total={{total}}"
-    """)
-    compiled = compile_pipeline(CompileOptions(modules=["mapreduce"], dag_id="mapreduce_hf", final_vars=["report"],
-                                               output=str(WORK / "mapreduce_hf.py")))
+    """,
+    )
+    compiled = compile_pipeline(
+        CompileOptions(
+            modules=["mapreduce"], dag_id="mapreduce_hf", final_vars=["report"], output=str(WORK / "mapreduce_hf.py")
+        )
+    )
     compiled.write()
     hand = WORK / "mapreduce_hand.py"
-    hand.write_text(textwrap.dedent(f"""
+    hand.write_text(
+        textwrap.dedent(f"""
         import datetime
         from airflow.sdk import dag, task
 
@@ -146,7 +173,8 @@ def bench_dag_test(rows: list) -> None:
             report(total(squared.expand(item=item())))
 
         mapreduce_hand_dag = mapreduce_hand()
-    """))
+    """)
+    )
     run_dag_file(hand)  # the first dag.test() of a process pays Airflow's start-up; keep it out of both figures
     ours, theirs = [], []
     for _ in range(3):
@@ -157,8 +185,13 @@ def bench_dag_test(rows: list) -> None:
         started = time.perf_counter()
         assert run_dag_file(hand).state == "success"
         theirs.append(time.perf_counter() - started)
-    rows.append((f"dag.test() of a map-reduce ({items} mapped items, 4 tasks)", f"{min(ours):.2f} s",
-                 f"hand-written TaskFlow via XCom: {min(theirs):.2f} s (ratio {min(ours) / min(theirs):.2f}; target <= 1.1)"))
+    rows.append(
+        (
+            f"dag.test() of a map-reduce ({items} mapped items, 4 tasks)",
+            f"{min(ours):.2f} s",
+            f"hand-written TaskFlow via XCom: {min(theirs):.2f} s (ratio {min(ours) / min(theirs):.2f}; target <= 1.1)",
+        )
+    )
 
 
 def main() -> None:

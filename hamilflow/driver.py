@@ -25,6 +25,7 @@ from hamilflow.execution.plan import build_plan
 from hamilflow.execution.runner import run_plan
 from hamilflow.function_modifiers import resolve_function
 from hamilflow.graph import FunctionGraph
+from hamilflow.node import NodeKind
 
 
 @dataclass
@@ -133,9 +134,10 @@ class Driver:
         return {name: values[name] for name in final_vars}
 
     def _prepare(self, final_vars: list[str], overrides: Mapping[str, Any]) -> tuple[str, Any]:
-        needed = self.graph.upstream(final_vars, stop_at=overrides)
-        dynamic = self.execution_manager is not None or any(
-            self.graph.blocks.path.get(n) or self.graph.nodes[n].is_expander for n in needed
+        needed = self.graph.needed_for(final_vars, overrides)
+        block_path = self.graph.blocks.path
+        dynamic = self.execution_manager is not None or (
+            self.graph.has_blocks and any(block_path.get(n) or self.graph.nodes[n].is_expander for n in needed)
         )
         if dynamic:
             return "plan", build_plan(self.graph, final_vars, overrides, self.grouping_strategy, fingerprint=False)
@@ -146,7 +148,7 @@ class Driver:
             else [n for n in self.graph.order if n in needed]  # cheaper than sorting most of the graph
         )
         steps = self._steps
-        to_run = [n for n in ordered if not nodes[n].is_external_input and n not in overrides]
+        to_run = [n for n in ordered if nodes[n].kind is not NodeKind.INPUT and n not in overrides]
         for name in to_run:
             if name not in steps:
                 steps[name] = Step.of(nodes[name])

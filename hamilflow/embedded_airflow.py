@@ -176,6 +176,7 @@ def run_dag_file(
     with contextlib.nullcontext() if show_logs else quiet(log), _recording_errors() as errors:
         dag_run = dag.test(**kwargs)
     state = str(getattr(dag_run.state, "value", dag_run.state))
+    order = {task_id: i for i, task_id in enumerate(dag.task_ids)}  # as the DAG file lists them
     tasks = [
         TaskResult(
             ti.task_id,
@@ -185,7 +186,7 @@ def run_dag_file(
             ti.try_number,
             errors.get((ti.task_id, ti.map_index)),
         )
-        for ti in sorted(dag_run.get_task_instances(), key=lambda t: (t.task_id, t.map_index))
+        for ti in sorted(dag_run.get_task_instances(), key=lambda t: (order.get(t.task_id, 0), t.map_index))
     ]
     result = DagRunResult(dag.dag_id, dag_run.run_id, state, tasks, log=log)
     pipeline = getattr(module, "pipeline", None)

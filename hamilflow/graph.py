@@ -159,6 +159,7 @@ class FunctionGraph:
         self.order = order
         self.blocks = blocks
         self._position = {name: i for i, name in enumerate(order)}
+        self._needed: dict[tuple, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -221,6 +222,19 @@ class FunctionGraph:
                 stack.extend(nodes[name].input_types)  # every parameter names a node of the graph
         return seen
 
+    def needed_for(self, final_vars: Iterable[str], overrides: Iterable[str] = ()) -> frozenset[str]:
+        """The nodes a request touches: the outputs and their upstream, not crossing overrides.
+
+        Remembered per request, since checking and planning a request both need it.
+        """
+        key = (tuple(final_vars), frozenset(overrides))
+        found = self._needed.get(key)
+        if found is None:
+            if len(self._needed) > 64:
+                self._needed.clear()
+            found = self._needed[key] = frozenset(self.upstream([v for v in key[0] if v in self.nodes], key[1]))
+        return found
+
     def downstream(self, names: Iterable[str]) -> set[str]:
         """``names`` and every node that depends on them."""
         seen = set()
@@ -268,7 +282,7 @@ class FunctionGraph:
                     f"Parallelizable block '{self.blocks.path_of(name)[-1]}': request a node that "
                     f"collects it (a parameter typed Collect[...] named '{name}') instead."
                 )
-        needed = self.upstream([v for v in final_vars if v in self.nodes], stop_at=overrides)
+        needed = self.needed_for(final_vars, overrides)
         for name in needed:
             node = self.nodes[name]
             if not node.is_external_input or name in overrides:

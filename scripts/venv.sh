@@ -7,7 +7,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.hamilflow-$(echo "$1" | tr ',' '-')-$(sha1sum pyproject.toml | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e ".[$1]"
+    # pip's output goes to a log, shown only when the install fails
+    if ! { .venv/bin/python -m pip install --upgrade pip && .venv/bin/python -m pip install -e ".[$1]"; } > .venv/pip.log 2>&1; then
+        cat .venv/pip.log >&2
+        echo "installing hamilflow[$1] failed (log above, also in .venv/pip.log)" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi

@@ -207,7 +207,10 @@ class MultiProcessingExecutor(_PoolExecutor):
     """A pool of ``max_tasks`` worker processes; work and results travel with cloudpickle.
 
     ``start_method`` is a :mod:`multiprocessing` start method (``"spawn"``,
-    ``"forkserver"``, ``"fork"``); the platform's default when omitted.
+    ``"forkserver"``, ``"fork"``). The default is ``"forkserver"`` where the platform has
+    it, else ``"spawn"``: forking a process that already runs threads (a Dask client, Ray,
+    a thread pool, Airflow) can copy a held lock into the child and hang it. Since work
+    travels with cloudpickle, functions defined in ``__main__`` still reach the workers.
     """
 
     def __init__(self, max_tasks: int | None = None, start_method: str | None = None) -> None:
@@ -215,7 +218,10 @@ class MultiProcessingExecutor(_PoolExecutor):
         self.start_method = start_method
 
     def _make_pool(self) -> concurrent.futures.Executor:
-        context = multiprocessing.get_context(self.start_method)
+        method = self.start_method
+        if method is None:
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
         return concurrent.futures.ProcessPoolExecutor(self.max_tasks, mp_context=context)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:

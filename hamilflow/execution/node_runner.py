@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, MutableMapping
 
+from hamilflow.base import uses_plain_calls
 from hamilflow.errors import add_note
 from hamilflow.node import DependencyType, NodeKind
 
@@ -58,8 +59,6 @@ def run_steps(
         >>> run_steps([step], {"a": 1})["b"]
         2
     """
-    from hamilflow.base import uses_plain_calls
-
     execute_node = None if adapter is None or uses_plain_calls(adapter) else adapter.execute_node
     step = None
     try:
