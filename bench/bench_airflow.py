@@ -107,7 +107,7 @@ def bench_runtime_cost(rows: list) -> None:
     spec: PipelineSpec = compiled.spec
     run_task(spec, "b", "warm", {"a": 1})  # loads the pipeline once per process, as a worker does
     samples = []
-    for i in range(300):
+    for _ in range(300):
         started = time.perf_counter()
         run_task(spec, "c", "warm", {})  # load input b, run c, store c
         samples.append(time.perf_counter() - started)
