@@ -21,6 +21,8 @@ import abc
 import concurrent.futures
 import multiprocessing
 import os
+import sys
+import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 import cloudpickle
@@ -203,14 +205,22 @@ class _Unpickled(concurrent.futures.Future):
         return self._inner.cancel()
 
 
+def _safe_start_method() -> str:
+    available = multiprocessing.get_all_start_methods()
+    if "fork" in available and sys.platform != "darwin" and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in available else "spawn"
+
+
 class MultiProcessingExecutor(_PoolExecutor):
     """A pool of ``max_tasks`` worker processes; work and results travel with cloudpickle.
 
     ``start_method`` is a :mod:`multiprocessing` start method (``"spawn"``,
-    ``"forkserver"``, ``"fork"``). The default is ``"forkserver"`` where the platform has
-    it, else ``"spawn"``: forking a process that already runs threads (a Dask client, Ray,
-    a thread pool, Airflow) can copy a held lock into the child and hang it. Since work
-    travels with cloudpickle, functions defined in ``__main__`` still reach the workers.
+    ``"forkserver"``, ``"fork"``). By default a single-threaded process forks (workers
+    start at once, with everything already imported), and a process that already runs
+    threads (a Dask client, Ray, a thread pool, Airflow) uses ``"forkserver"``: forking
+    it could copy a lock another thread holds into the child and hang the worker. Work
+    travels with cloudpickle either way, so functions defined in ``__main__`` reach workers.
     """
 
     def __init__(self, max_tasks: int | None = None, start_method: str | None = None) -> None:
@@ -218,10 +228,7 @@ class MultiProcessingExecutor(_PoolExecutor):
         self.start_method = start_method
 
     def _make_pool(self) -> concurrent.futures.Executor:
-        method = self.start_method
-        if method is None:
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
+        context = multiprocessing.get_context(self.start_method or _safe_start_method())
         return concurrent.futures.ProcessPoolExecutor(self.max_tasks, mp_context=context)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
