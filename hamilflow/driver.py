@@ -116,7 +116,7 @@ class Driver:
         """
         overrides = dict(overrides or {})
         inputs = dict(inputs or {})
-        final_vars = list(dict.fromkeys(_output_name(v) for v in final_vars))
+        final_vars = list(dict.fromkeys(v if type(v) is str else _output_name(v) for v in final_vars))
         key = (tuple(final_vars), frozenset(inputs), frozenset(overrides))
         program = self._programs.get(key)
         if program is None:

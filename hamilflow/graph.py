@@ -283,9 +283,10 @@ class FunctionGraph:
                     f"collects it (a parameter typed Collect[...] named '{name}') instead."
                 )
         needed = self.needed_for(final_vars, overrides)
+        nodes = self.nodes
         for name in needed:
-            node = self.nodes[name]
-            if not node.is_external_input or name in overrides:
+            node = nodes[name]
+            if node.kind is not NodeKind.INPUT or name in overrides:
                 continue
             users = [d for d in node.dependents if d in needed and d not in overrides]
             if name in provided or name in self.config:

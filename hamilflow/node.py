@@ -55,6 +55,13 @@ class Node:
     collect_params: frozenset[str] = frozenset()
     # filled by the graph: names of the nodes that use this one
     dependents: list[str] = field(default_factory=list)
+    # derived from input_types once, since every run of the node reads them
+    required: tuple[str, ...] = field(init=False, default=())
+    optional: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        self.required = tuple(p for p, (_, dep) in self.input_types.items() if dep is not DependencyType.OPTIONAL)
+        self.optional = tuple(p for p, (_, dep) in self.input_types.items() if dep is DependencyType.OPTIONAL)
 
     @property
     def is_external_input(self) -> bool:

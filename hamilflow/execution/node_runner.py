@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, MutableMapping
 
 from hamilflow.base import uses_plain_calls
 from hamilflow.errors import add_note
-from hamilflow.node import DependencyType, NodeKind
+from hamilflow.node import NodeKind
 
-OPTIONAL, EXPANDER = DependencyType.OPTIONAL, NodeKind.EXPANDER
+EXPANDER = NodeKind.EXPANDER
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
@@ -35,10 +35,7 @@ class Step:
 
     @classmethod
     def of(cls, node: Node) -> Step:
-        required, optional = [], []
-        for param, (_, dependency) in node.input_types.items():
-            (optional if dependency is OPTIONAL else required).append(param)
-        return cls(node.name, node, node.callable, tuple(required), tuple(optional), node.kind is EXPANDER)
+        return cls(node.name, node, node.callable, node.required, node.optional, node.kind is EXPANDER)
 
 
 def steps_for(nodes: Iterable[Node]) -> list[Step]:
