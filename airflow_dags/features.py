@@ -12,7 +12,7 @@ Compiled by hamilflow: 5 tasks computing features. Values travel through the ham
 # Compiled by hamilflow from examples.features.pipeline; do not edit by hand.
 # Regenerate after changing the pipeline: hamilflow compile --recompile <this file>
 # Outputs: features. Plan fingerprint: 0092fb6df0b57ec5.
-# hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "features", "final_vars": ["features"], "grouping": "default", "modules": ["examples.features.pipeline"], "params": {}, "retries": 0, "schedule": "@daily", "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
+# hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "features", "final_vars": ["features"], "grouping": "default", "modules": ["examples.features.pipeline"], "params": {}, "retries": null, "schedule": "@daily", "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
 
 import datetime
 
@@ -30,7 +30,6 @@ pipeline = CompiledPipeline(SPEC)
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=['hamilflow'],
-    default_args={'retries': 0},
     params={
         'events_per_day': Param(40, type='integer', description='input of events (int)'),
     },

@@ -12,7 +12,7 @@ Compiled by hamilflow: 5 tasks computing report. Values travel through the hamil
 # Compiled by hamilflow from examples.nested.pipeline; do not edit by hand.
 # Regenerate after changing the pipeline: hamilflow compile --recompile <this file>
 # Outputs: report. Plan fingerprint: edc16414b2e3c1c1.
-# hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "nested", "final_vars": ["report"], "grouping": "default", "modules": ["examples.nested.pipeline"], "params": {}, "retries": 0, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
+# hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "nested", "final_vars": ["report"], "grouping": "default", "modules": ["examples.nested.pipeline"], "params": {}, "retries": null, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
 
 import datetime
 
@@ -30,7 +30,6 @@ pipeline = CompiledPipeline(SPEC)
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=['hamilflow'],
-    default_args={'retries': 0},
     params={
         'regions': Param(['north', 'south', 'east'], type='array', description='input of region (list)'),
     },

@@ -12,7 +12,7 @@ Compiled by hamilflow: 3 tasks computing total_words. Values travel through the 
 # Compiled by hamilflow from examples.word_count.pipeline; do not edit by hand.
 # Regenerate after changing the pipeline: hamilflow compile --recompile <this file>
 # Outputs: total_words. Plan fingerprint: 50a7af9d5777227d.
-# hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "word_count", "final_vars": ["total_words"], "grouping": "default", "modules": ["examples.word_count.pipeline"], "params": {}, "retries": 0, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
+# hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "word_count", "final_vars": ["total_words"], "grouping": "default", "modules": ["examples.word_count.pipeline"], "params": {}, "retries": null, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
 
 import datetime
 
@@ -30,7 +30,6 @@ pipeline = CompiledPipeline(SPEC)
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
     tags=['hamilflow'],
-    default_args={'retries': 0},
     params={
         'corpus': Param('classics', type='string', description='input of url (str)'),
     },
