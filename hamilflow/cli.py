@@ -112,17 +112,11 @@ def _run(args: argparse.Namespace) -> int:
         .with_progress_bar(not args.no_progress)
         .build()
     )
-    outputs = args.output_var or [v.name for v in dr.list_available_variables() if v.name in _leaves(dr)]
+    outputs = args.output_var or dr.graph.leaves()
     result = dr.execute(outputs, inputs=_pairs(args.input, "--input"))
     for name, value in result.items():
         print(f"{name} = {value!r}" if "\n" not in repr(value) else f"{name} =\n{value}")
     return 0
-
-
-def _leaves(dr: Any) -> set[str]:
-    from hamilflow.compiler import _default_outputs
-
-    return set(_default_outputs(dr.graph))
 
 
 def _airflow_test(args: argparse.Namespace) -> int:

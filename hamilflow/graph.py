@@ -250,6 +250,14 @@ class FunctionGraph:
         """``names`` in topological order."""
         return sorted(names, key=self._position.__getitem__)
 
+    def leaves(self) -> list[str]:
+        """The default outputs: top-level function nodes that nothing else uses, in order."""
+        return [
+            n
+            for n in self.order
+            if not self.nodes[n].is_external_input and not self.nodes[n].dependents and not self.blocks.path_of(n)
+        ]
+
     def external_inputs(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.is_external_input]
 

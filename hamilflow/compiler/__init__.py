@@ -78,15 +78,6 @@ def _import(modules: list[str]) -> list:
     return loaded
 
 
-def _default_outputs(graph: FunctionGraph) -> list[str]:
-    """Without explicit outputs: every top-level function node nothing else uses."""
-    return [
-        n
-        for n in graph.order
-        if not graph.nodes[n].is_external_input and not graph.nodes[n].dependents and not graph.blocks.path_of(n)
-    ]
-
-
 def _doc_for(graph: FunctionGraph, nodes: tuple[str, ...]) -> str:
     parts = []
     for name in nodes:
@@ -113,7 +104,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         graph = FunctionGraph.from_modules(*modules, config=options.config)
     except GraphError as error:  # the pipeline itself is broken: say so before any DAG exists
         raise CompileError(error.problems) from error
-    final_vars = list(options.final_vars) or _default_outputs(graph)
+    final_vars = list(options.final_vars) or graph.leaves()
     if not final_vars:
         raise CompileError([f"{', '.join(options.modules)} define no function to compute: nothing to compile."])
     problems, _ = graph.request_checks(final_vars, options.config, ())
