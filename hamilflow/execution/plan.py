@@ -22,7 +22,7 @@ import inspect
 import json
 import types
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from hamilflow.errors import ExecutionRequestError
 from hamilflow.execution.grouping import GroupByRepeatableBlocks, GroupingStrategy
@@ -94,6 +94,33 @@ class Plan:
             else:
                 modes.append((value, "value", len(path)))
         return modes
+
+    def gather_inputs(
+        self,
+        modes: list[tuple[str, str, int]],
+        index: tuple[int, ...],
+        value_at: Callable[[str, tuple[int, ...]], Any],
+        item_at: Callable[[str, tuple[int, ...]], Any],
+        count_of: Callable[[str, tuple[int, ...]], int],
+    ) -> dict[str, Any]:
+        """The computed inputs of the instance at ``index``, read as :meth:`read_modes` says.
+
+        Back ends differ only in where values live, so they pass three lookups:
+        ``value_at(node, index)``, ``item_at(expander, item index)`` and
+        ``count_of(expander, index)`` (how many items the expander produced there).
+        """
+        values = {}
+        for value, mode, depth in modes:
+            if mode == "value":
+                values[value] = value_at(value, index[:depth])
+            elif mode == "item":
+                values[value] = item_at(value, index[: depth + 1])
+            else:
+                prefix = index[:depth]
+                expander = self.value_paths[value][-1]
+                read = item_at if mode == "all items" else value_at
+                values[value] = [read(value, prefix + (i,)) for i in range(count_of(expander, prefix))]
+        return values
 
     @property
     def task(self) -> dict[str, TaskSpec]:

@@ -205,21 +205,17 @@ class Runner:
         name, index = instance
         spec = self.specs[name]
         values = {v: base[v] for v in spec.external_inputs if v in base}
-        results = self.results
-        for value, mode, length in self.accessors[name]:
-            if mode == "value":
-                values[value] = results[(value, index[:length])]
-            elif mode == "item":
-                values[value] = results[(value, index[:length])][index[length]]
-            else:
-                prefix = index[:length]
-                expander = self.plan.value_paths[value][-1]
-                items = results[(expander, prefix)]
-                if mode == "all items":
-                    values[value] = list(items)
-                else:
-                    values[value] = [results[(value, prefix + (i,))] for i in range(len(items))]
+        values.update(self.plan.gather_inputs(self.accessors[name], index, self._value, self._item, self._count))
         return values
+
+    def _value(self, node: str, index: Index) -> Any:
+        return self.results[(node, index)]
+
+    def _item(self, expander: str, index: Index) -> Any:
+        return self.results[(expander, index[:-1])][index[-1]]  # an expander keeps its items as one list
+
+    def _count(self, expander: str, index: Index) -> int:
+        return len(self.results[(expander, index)])
 
     # -------------------------------------------------------------- the loop
     def batches(self) -> Iterator[tuple[str, list[Instance]]]:

@@ -132,19 +132,14 @@ class TaskRun:
     # ---------------------------------------------------------------- reading
     def inputs_for(self, spec: TaskSpec, index: Index) -> dict[str, Any]:
         values = {v: self.external[v] for v in spec.external_inputs if v in self.external}
-        get, plan = self.store.get, self.pipeline.plan
-        for value, mode, depth in self.pipeline.modes[spec.name]:
-            if mode == "value":
-                values[value] = get(self.ref(value, index[:depth]))
-            elif mode == "item":
-                values[value] = get(self.ref(value, index[: depth + 1]))
-            else:
-                prefix = index[:depth]
-                expander = plan.value_paths[value][-1]
-                count = self.item_count(expander, prefix)
-                source = expander if mode == "all items" else value
-                values[value] = self.store.get_many(self.ref(source, prefix + (i,)) for i in range(count))
+        read = self._read
+        values.update(
+            self.pipeline.plan.gather_inputs(self.pipeline.modes[spec.name], index, read, read, self.item_count)
+        )
         return values
+
+    def _read(self, node: str, index: Index) -> Any:
+        return self.store.get(self.ref(node, index))  # items, too, are stored one per index
 
     # ---------------------------------------------------------------- running
     def run(
