@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from hamilflow import htypes
 from hamilflow.blocks import BlockStructure, analyse_blocks
-from hamilflow.errors import ExecutionRequestError, GraphError
+from hamilflow.errors import GraphError
 from hamilflow.function_modifiers import modifiers_of, resolve_function
 from hamilflow.node import DependencyType, Node, NodeKind
 
@@ -350,14 +350,6 @@ class FunctionGraph:
                     f"({self.nodes[user].where}) expects {htypes.type_name(annotation)}."
                 )
         return problems
-
-    def validate_request(
-        self, final_vars: Iterable[str], inputs: Mapping[str, Any], overrides: Mapping[str, Any]
-    ) -> None:
-        """Raise :class:`~hamilflow.errors.ExecutionRequestError` if the request cannot run."""
-        problems = self.check_request(final_vars, inputs, overrides)
-        if problems:
-            raise ExecutionRequestError(problems)
 
 
 def _short(value: Any, limit: int = 40) -> str:

@@ -38,11 +38,6 @@ class Step:
         return cls(node.name, node, node.callable, node.required, node.optional, node.kind is EXPANDER)
 
 
-def steps_for(nodes: Iterable[Node]) -> list[Step]:
-    """Steps for ``nodes``, which must already be in topological order."""
-    return [Step.of(node) for node in nodes]
-
-
 def run_steps(
     steps: Iterable[Step], values: MutableMapping[str, Any], adapter: HamiltonGraphAdapter | None = None
 ) -> MutableMapping[str, Any]:
