@@ -170,7 +170,7 @@ class HamiltonGraphAdapter(ResultMixin):
 
     hamilflow calls ``check_node_type_equivalence`` for every edge when the graph is
     built (as in Hamilton, an edge the adapter refuses is still accepted when the standard
-    rules of :func:`hamilflow.htypes.types_match` accept it: an adapter can only widen them),
+    rules of :func:`hamilflow.htypes.fits` accept it: an adapter can only widen them),
     ``check_input_type`` for every input value before a run, and ``execute_node`` for every
     node it runs, in every executor.
     """
@@ -207,7 +207,7 @@ class SimplePythonGraphAdapter(HamiltonGraphAdapter):
 
     @staticmethod
     def check_node_type_equivalence(node_type: Any, input_type: Any) -> bool:
-        return htypes.types_match(input_type, node_type)
+        return htypes.fits(input_type, node_type)
 
     def execute_node(self, node: Node, kwargs: dict[str, Any]) -> Any:
         return node.callable(**kwargs)

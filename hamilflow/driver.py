@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from hamilflow import base, htypes, visualize
-from hamilflow.errors import HamilflowError
+from hamilflow.errors import ExecutionRequestError, HamilflowError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy
 from hamilflow.execution.node_runner import Step, run_steps
 from hamilflow.execution.plan import build_plan
 from hamilflow.execution.runner import run_plan
-from hamilflow.function_modifiers import resolve_function
 from hamilflow.graph import FunctionGraph
 from hamilflow.node import NodeKind
 
@@ -40,15 +39,24 @@ class Variable:
     documentation: str = ""
 
 
-def _output_name(output: Any) -> str:
-    """Outputs may be named by string, by the function itself, or by a :class:`Variable`."""
+def _output_name(output: Any, module_names: set[str]) -> str:
+    """Outputs may be named by string, by :class:`Variable`, or by a function of the Driver's modules."""
     if isinstance(output, str):
         return output
     if isinstance(output, Variable):
         return output.name
     if callable(output) and hasattr(output, "__name__"):
-        return resolve_function(output, {})[1]  # config.when variants are named without their suffix
-    raise TypeError(f"cannot request {output!r}: name an output by string, function or Variable.")
+        if getattr(output, "__module__", None) not in module_names:
+            raise ExecutionRequestError(
+                [
+                    f"cannot request function {output.__module__}.{output.__name__}: it is not defined in a module "
+                    f"of this Driver ({', '.join(sorted(module_names))}). Request the node by name instead."
+                ]
+            )
+        return output.__name__  # Hamilton renames a chosen @config.when variant after its node
+    raise ExecutionRequestError(
+        [f"cannot request {output!r}: name an output by string, by a function of the modules or by a Variable."]
+    )
 
 
 class Driver:
@@ -81,7 +89,7 @@ class Driver:
         def type_check(produced: Any, required: Any) -> bool:
             # as in Hamilton, the adapter can only widen the standard rules (subclasses, Any, unions, ...):
             # an adapter ported from Hamilton that answers ``node_type == input_type`` keeps them
-            return check(required, produced) or htypes.types_match(produced, required)
+            return check(required, produced) or htypes.fits(produced, required)
 
         self.graph = FunctionGraph.from_modules(*modules, config=config, type_check=type_check)
         self._programs: dict[tuple, Any] = {}
@@ -116,7 +124,16 @@ class Driver:
         """
         overrides = dict(overrides or {})
         inputs = dict(inputs or {})
-        final_vars = list(dict.fromkeys(v if type(v) is str else _output_name(v) for v in final_vars))
+        if isinstance(final_vars, str):  # a lone name would be read letter by letter
+            raise ExecutionRequestError(
+                [f"final_vars must be a list of outputs, not the string {final_vars!r}: write [{final_vars!r}]."]
+            )
+        module_names = {m.__name__ for m in self.modules}
+        final_vars = list(dict.fromkeys(v if type(v) is str else _output_name(v, module_names) for v in final_vars))
+        passthrough = [v for v in final_vars if v not in self.graph.nodes and v in inputs]
+        if passthrough:  # as in Hamilton, an input no function uses can be requested, and is returned as given
+            computed = self.raw_execute([v for v in final_vars if v not in passthrough], overrides, False, inputs)
+            return {v: computed[v] if v in computed else inputs[v] for v in final_vars}
         key = (tuple(final_vars), frozenset(inputs), frozenset(overrides))
         program = self._programs.get(key)
         if program is None:
@@ -166,8 +183,6 @@ class Driver:
             final_vars, inputs or {}, overrides or {}, value_check=self.adapter.check_input_type, cached=_cached
         )
         if problems:
-            from hamilflow.errors import ExecutionRequestError
-
             raise ExecutionRequestError(problems)
 
     # ------------------------------------------------------------------ queries
@@ -179,7 +194,7 @@ class Driver:
                 type=node.type,
                 tags=dict(node.tags),
                 is_external_input=node.is_external_input,
-                originating_functions=None if node.callable is None else (node.callable,),
+                originating_functions=node.originating_functions,
                 documentation=node.documentation,
             )
             for node in (self.graph.nodes[n] for n in self.graph.order)
@@ -326,12 +341,8 @@ class Builder:
 
     def build(self) -> Driver:
         adapter = self._adapter
-        if adapter is None:
-            adapter = (
-                base.SimplePythonGraphAdapter(self._result_builder or base.DictResult())
-                if self._dynamic or self._result_builder
-                else None
-            )
+        if adapter is None:  # as Hamilton's Builder does, return a dict unless told otherwise
+            adapter = base.SimplePythonGraphAdapter(self._result_builder or base.DictResult())
         elif self._result_builder is not None:
             adapter.result_builder = self._result_builder
         manager = None

@@ -1,10 +1,11 @@
 """The function graph: nodes built from modules and config, validated before anything runs.
 
-Every public function defined in a module is a node named after it (``config.when``
-variants drop their ``__suffix``); its parameters are edges to the nodes of the same
-name. A parameter no function produces is an external input. The graph is checked as a
-whole and every problem is reported at once: cycles, duplicate definitions, type
-mismatches along edges, and badly formed ``Parallelizable``/``Collect`` blocks.
+The front end (:mod:`hamilflow.frontend`) turns each public function of a module into
+nodes, through Apache Hamilton's decorator resolution where a function is decorated; a
+node's parameters are edges to the nodes of the same name. A parameter no function
+produces is an external input. The graph is checked as a whole and every problem is
+reported at once: cycles, duplicate definitions, type mismatches along edges, and badly
+formed ``Parallelizable``/``Collect`` blocks.
 
 All walks are iterative, so a chain of 100,000 nodes builds and runs.
 
@@ -19,124 +20,17 @@ All walks are iterative, so a chain of 100,000 nodes builds and runs.
 from __future__ import annotations
 
 import difflib
-import inspect
 import types
-import typing
 from collections import deque
 from typing import Any, Callable, Iterable, Mapping
 
 from hamilflow import htypes
 from hamilflow.blocks import BlockStructure, analyse_blocks
 from hamilflow.errors import GraphError
-from hamilflow.function_modifiers import modifiers_of, resolve_function
+from hamilflow.frontend import nodes_of_module
 from hamilflow.node import DependencyType, Node, NodeKind
 
 TypeCheck = Callable[[Any, Any], bool]
-
-
-def _annotations(fn: Callable[..., Any], problems: list[str], where: str) -> dict[str, Any]:
-    raw = getattr(fn, "__annotations__", {}) or {}
-    if not any(isinstance(v, str) for v in raw.values()):
-        return dict(raw)
-    try:  # string annotations (``from __future__ import annotations``) need their module's names
-        return typing.get_type_hints(fn, include_extras=True)
-    except Exception as error:  # noqa: BLE001 - reported as a graph problem below
-        problems.append(
-            f"cannot resolve the type annotations of {where}: {error}. Import the names the "
-            "annotations use at module level (not only under TYPE_CHECKING)."
-        )
-        return {k: Any for k in raw}
-
-
-_VARIADIC = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
-
-
-def _parameters(fn: Callable[..., Any]) -> list[tuple[str, bool]]:
-    """``(name, has_default)`` for each parameter; reads the code object directly (fast)."""
-    code = getattr(fn, "__code__", None)
-    if code is None or "__wrapped__" in fn.__dict__:
-        sig = inspect.signature(fn)
-        out = []
-        for p in sig.parameters.values():
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise TypeError(("*" if p.kind is p.VAR_POSITIONAL else "**") + p.name)
-            if p.kind is p.POSITIONAL_ONLY:
-                raise TypeError(f"positional-only parameters ('{p.name}' before /)")
-            out.append((p.name, p.default is not p.empty))
-        return out
-    if code.co_flags & _VARIADIC:
-        extra = iter(code.co_varnames[code.co_argcount + code.co_kwonlyargcount :])
-        stars = [s for s, flag in (("*", inspect.CO_VARARGS), ("**", inspect.CO_VARKEYWORDS)) if code.co_flags & flag]
-        raise TypeError(" and ".join(star + next(extra) for star in stars))
-    if code.co_posonlyargcount:  # called with keywords, these would fail at run time
-        raise TypeError(f"positional-only parameters ('{code.co_varnames[0]}' before /)")
-    positional = code.co_varnames[: code.co_argcount]
-    kwonly = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
-    n_defaults = len(fn.__defaults__ or ())
-    first_default = len(positional) - n_defaults
-    kwdefaults = fn.__kwdefaults__ or {}
-    return [(name, i >= first_default) for i, name in enumerate(positional)] + [
-        (name, name in kwdefaults) for name in kwonly
-    ]
-
-
-def functions_of(module: types.ModuleType) -> list[Callable[..., Any]]:
-    """The public functions defined in ``module``, in definition order (imported ones excluded)."""
-    name = module.__name__
-    found: dict[int, Callable[..., Any]] = {}  # by identity: an alias (``g = f``) is the same node
-    for attr, obj in vars(module).items():
-        if isinstance(obj, types.FunctionType) and not attr.startswith("_") and obj.__module__ == name:
-            found.setdefault(id(obj), obj)
-    return list(found.values())
-
-
-def node_from_function(fn: Callable[..., Any], name: str, module_name: str, problems: list[str]) -> Node | None:
-    """Build the node for one function, appending to ``problems`` what is wrong with it."""
-    code = getattr(fn, "__code__", None)
-    line = code.co_firstlineno if code is not None else None
-    try:
-        params = _parameters(fn)
-    except TypeError as error:
-        problems.append(
-            f"node '{name}' ({module_name}.{fn.__name__}, line {line}) takes {error}: hamilflow wires parameters by "
-            "name, so every parameter must be named. Replace them with named parameters."
-        )
-        return None
-    annotations = _annotations(fn, problems, f"{module_name}.{fn.__name__}")
-    return_type = annotations.get("return", Any)
-    kind = NodeKind.FUNCTION
-    if htypes.is_parallelizable(return_type):
-        kind, return_type = NodeKind.EXPANDER, htypes.element_type(return_type)
-    input_types = {}
-    collect_params = []
-    optional, required = DependencyType.OPTIONAL, DependencyType.REQUIRED
-    for param, has_default in params:
-        annotation = annotations.get(param, Any)
-        if htypes.is_collect(annotation):
-            collect_params.append(param)
-        input_types[param] = (annotation, optional if has_default else required)
-    if collect_params:
-        if kind is NodeKind.EXPANDER:
-            problems.append(
-                f"node '{name}' ({module_name}.{fn.__name__}, line {line}) both collects "
-                f"({', '.join(collect_params)}) and returns Parallelizable[]: split it into a collector "
-                "and a separate expander."
-            )
-        kind = NodeKind.COLLECTOR
-    modifiers = modifiers_of(fn)
-    return Node(
-        name=name,
-        type=return_type,
-        callable=fn,
-        input_types=input_types,
-        kind=kind,
-        tags=dict(modifiers.tags) if modifiers else {},
-        documentation=inspect.cleandoc(fn.__doc__) if fn.__doc__ else "",  # cleandoc only when needed
-        module=module_name,
-        function_name=fn.__name__,
-        line=line,
-        collect_params=frozenset(collect_params),
-    )
 
 
 class FunctionGraph:
@@ -173,20 +67,17 @@ class FunctionGraph:
 
         Raises :class:`~hamilflow.errors.GraphError` listing every problem found.
         ``type_check(produced, required)`` decides whether an edge's types fit
-        (default: :func:`hamilflow.htypes.types_match`).
+        (default: :func:`hamilflow.htypes.fits`).
         """
         config = dict(config or {})
-        type_check = type_check or htypes.types_match
+        type_check = type_check or htypes.fits
         problems: list[str] = []
         nodes: dict[str, Node] = {}
         for module in dict.fromkeys(modules):  # a module passed twice is crawled once
-            for fn in functions_of(module):
-                included, name = resolve_function(fn, config)
-                if not included:
-                    continue
-                node = node_from_function(fn, name, module.__name__, problems)
-                if node is None:
-                    continue
+            for node in nodes_of_module(module, config, problems):
+                name = node.name
+                if name in config:
+                    continue  # as in Hamilton, a config value replaces the node of the same name
                 if name in nodes:
                     problems.append(
                         f"node '{name}' is defined twice: in {nodes[name].where} and in {node.where}. "
@@ -195,6 +86,9 @@ class FunctionGraph:
                     continue
                 nodes[name] = node
         _add_inputs(nodes)
+        for key in config:  # as in Hamilton, every config value can be read (and requested) as a node
+            if key not in nodes:
+                nodes[key] = Node(key, Any, kind=NodeKind.INPUT)
         _check_edge_types(nodes, type_check, problems)
         order = _topological_order(nodes, problems)
         blocks = analyse_blocks(nodes, order, problems) if order is not None else BlockStructure.empty()
@@ -364,7 +258,9 @@ def _add_inputs(nodes: dict[str, Node]) -> None:
             source = nodes.get(param)
             if source is None:
                 item_type = htypes.element_type(annotation) if param in node.collect_params else annotation
-                source = nodes[param] = Node(param, item_type, kind=NodeKind.INPUT)
+                source = nodes[param] = Node(
+                    param, item_type, kind=NodeKind.INPUT, originating_functions=node.originating_functions
+                )
             source.dependents.append(node.name)
 
 

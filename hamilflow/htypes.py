@@ -4,8 +4,8 @@
 and everything downstream of it runs once per item, up to a node that takes
 ``Collect[T]``, which receives the items' results as a list in item order.
 
-Annotations from Apache Hamilton's own ``hamilton.htypes`` are recognised too, so a
-module written for Hamilton runs unchanged.
+They are Apache Hamilton's own classes (``hamilton.htypes``), re-exported: a module
+written for Hamilton and one written for hamilflow are the same pipeline.
 
     >>> from hamilflow.htypes import Parallelizable, Collect
     >>> def url() -> Parallelizable[str]:
@@ -19,35 +19,21 @@ from __future__ import annotations
 import collections.abc
 import types
 import typing
-from typing import Any, Generic, Iterable, TypeVar
+from typing import Any, TypeVar
 
-T = TypeVar("T")
+from hamilton.htypes import Collect, Parallelizable
 
-
-class Parallelizable(Iterable[T], Generic[T]):
-    """Return annotation of an expander: each item it yields starts one branch of the block."""
-
-
-class Collect(Iterable[T], Generic[T]):
-    """Parameter annotation of a collector: the block's results for this value, in item order."""
-
-
-_KNOWN_MODULES = {"hamilflow.htypes", "hamilton.htypes"}
-
-
-def _origin_named(annotation: Any, name: str) -> bool:
-    origin = getattr(annotation, "__origin__", annotation)  # faster than typing.get_origin
-    return getattr(origin, "__name__", None) == name and getattr(origin, "__module__", None) in _KNOWN_MODULES
+__all__ = ["Collect", "Parallelizable", "element_type", "fits", "is_collect", "is_parallelizable", "types_match"]
 
 
 def is_parallelizable(annotation: Any) -> bool:
-    """True for ``Parallelizable[T]`` (hamilflow's or Hamilton's)."""
-    return _origin_named(annotation, "Parallelizable")
+    """True for ``Parallelizable[T]``."""
+    return getattr(annotation, "__origin__", annotation) is Parallelizable  # faster than typing.get_origin
 
 
 def is_collect(annotation: Any) -> bool:
-    """True for ``Collect[T]`` (hamilflow's or Hamilton's)."""
-    return _origin_named(annotation, "Collect")
+    """True for ``Collect[T]``."""
+    return getattr(annotation, "__origin__", annotation) is Collect
 
 
 def element_type(annotation: Any) -> Any:
@@ -84,7 +70,18 @@ def _unwrap_annotated(annotation: Any) -> Any:
     return annotation
 
 
-def types_match(produced: Any, required: Any) -> bool:
+def types_match(param_type: Any, required_node_type: Any) -> bool:
+    """Whether a node of type ``required_node_type`` may feed a parameter annotated ``param_type``.
+
+    Hamilton's argument order (the parameter first); :func:`fits` reads the other way round.
+
+        >>> types_match(int, bool), types_match(bool, int)
+        (True, False)
+    """
+    return fits(required_node_type, param_type)
+
+
+def fits(produced: Any, required: Any) -> bool:
     """Whether a value annotated ``produced`` may feed a parameter annotated ``required``.
 
     Subclasses fit their bases, ``Any`` and type variables fit everything, a union fits
@@ -92,7 +89,7 @@ def types_match(produced: Any, required: Any) -> bool:
     (``list[int]`` fits ``Sequence[int]``) and then their arguments; a bare generic
     (``list``) fits any parametrisation of it.
 
-        >>> types_match(bool, int), types_match(list[int], list[str])
+        >>> fits(bool, int), fits(list[int], list[str])
         (True, False)
     """
     if produced is required:
@@ -101,9 +98,9 @@ def types_match(produced: Any, required: Any) -> bool:
     if _is_wildcard(produced) or _is_wildcard(required) or produced == required:
         return True
     if _is_union(produced):
-        return all(types_match(member, required) for member in typing.get_args(produced))
+        return all(fits(member, required) for member in typing.get_args(produced))
     if _is_union(required):
-        return any(types_match(produced, member) for member in typing.get_args(required))
+        return any(fits(produced, member) for member in typing.get_args(required))
     if typing.get_origin(required) is typing.Literal or typing.get_origin(produced) is typing.Literal:
         return True
     produced_origin = typing.get_origin(produced) or produced
@@ -120,7 +117,7 @@ def types_match(produced: Any, required: Any) -> bool:
     produced_args, required_args = typing.get_args(produced), typing.get_args(required)
     if not produced_args or not required_args or len(produced_args) != len(required_args):
         return True
-    return all(a is Ellipsis or b is Ellipsis or types_match(a, b) for a, b in zip(produced_args, required_args))
+    return all(a is Ellipsis or b is Ellipsis or fits(a, b) for a, b in zip(produced_args, required_args))
 
 
 def value_matches(annotation: Any, value: Any) -> bool:

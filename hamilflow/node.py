@@ -3,8 +3,9 @@
 A function ``def b(a: int) -> int`` becomes a node named ``b`` of type ``int`` whose
 dependencies are ``{"a": (int, DependencyType.REQUIRED)}``. A parameter no function
 produces becomes an *external input* node, filled from ``inputs`` or the config.
-Decorators in :mod:`hamilflow.function_modifiers` change how functions become nodes;
-the rest of hamilflow only ever sees nodes.
+Hamilton's decorators (re-exported by :mod:`hamilflow.function_modifiers`) change how
+functions become nodes, through :mod:`hamilflow.frontend`; the rest of hamilflow only ever
+sees nodes.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Node:
     function_name: str = ""
     line: int | None = None
     collect_params: frozenset[str] = frozenset()
+    # the user's functions this node came from (several for some decorators), the user's own last
+    originating_functions: tuple[Callable[..., Any], ...] | None = None
     # filled by the graph: names of the nodes that use this one
     dependents: list[str] = field(default_factory=list)
     # derived from input_types once, since every run of the node reads them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 import types
 from typing import Callable
 
@@ -18,6 +19,7 @@ def module_from_source() -> Callable[..., types.ModuleType]:
     def make(source: str, name: str | None = None) -> types.ModuleType:
         name = name or f"generated_pipeline_{next(_module_numbers)}"
         module = types.ModuleType(name)
+        sys.modules[name] = module  # importable, as a user's module is (Hamilton looks functions' modules up)
         exec(compile(source, f"{name}.py", "exec", dont_inherit=True), module.__dict__)  # no __future__ of ours
         for value in vars(module).values():
             if isinstance(value, types.FunctionType) and value.__globals__ is module.__dict__:

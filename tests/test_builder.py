@@ -40,9 +40,13 @@ def test_without_dynamic_execution_it_builds_the_standard_driver() -> None:
     dr = driver.Builder().with_modules(foo_module).with_config({"config_key": "k"}).build()
     assert type(dr) is driver.Driver
     assert dr.execution_manager is None
-    assert isinstance(dr.adapter, base.SimplePythonDataFrameGraphAdapter)  # the Driver's default
+    # as Hamilton's Builder does, a dict unless a result builder is given (the Driver's own default is a DataFrame)
+    assert isinstance(dr.adapter.result_builder, base.DictResult)
     result = dr.execute(["my_variable"], inputs={"x": 0, "n_pieces": 2})  # blocks still run, synchronously
-    assert isinstance(result, pd.DataFrame) and result["my_variable"].tolist() == ["k:0,k:1"]
+    assert result == {"my_variable": "k:0,k:1"}
+    frame = driver.Builder().with_modules(foo_module).with_config({"config_key": "k"})
+    frame = frame.with_adapters(base.PandasDataFrameResult()).build()
+    assert isinstance(frame.execute(["my_variable"], inputs={"x": 0, "n_pieces": 2}), pd.DataFrame)
 
 
 def test_executor_steps_need_dynamic_execution_first() -> None:

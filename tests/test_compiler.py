@@ -86,7 +86,14 @@ def test_external_inputs_become_typed_params_and_context_values() -> None:
     compiled = compile_pipeline(CompileOptions(modules=["tests.resources.airflow.inputs"], dag_id="inputs"))
     assert compiled.spec.params == ("name", "times", "ratio", "loud", "words", "limit")
     assert set(compiled.spec.context_inputs) == {
-        "logical_date", "data_interval_start", "ds", "run_id", "dag_id", "task_id", "try_number", "run_after"
+        "logical_date",
+        "data_interval_start",
+        "ds",
+        "run_id",
+        "dag_id",
+        "task_id",
+        "try_number",
+        "run_after",
     }
     source = compiled.source
     assert "'times': Param(2, type='integer', description='input of settings (int)')," in source
@@ -146,12 +153,12 @@ def test_task_ids_airflow_would_refuse_are_compile_errors(pipeline_module) -> No
 @pytest.mark.parametrize(
     ("tag", "expected"),
     [
-        ("airflow_retires=2", "unknown Airflow task setting 'retires'"),
+        ("airflow_retires='2'", "unknown Airflow task setting 'retires'"),
         ("airflow_retry_delay='5 minutes'", "'5 minutes' is not a duration"),
         ("airflow_execution_timeout='0s'", "execution timeout of 0"),
-        ("airflow_retries=-1", "at least 0"),
-        ("airflow_retries=2.5", "not a whole number"),
-        ("airflow_pool_slots=0", "at least 1"),
+        ("airflow_retries='-1'", "at least 0"),
+        ("airflow_retries='2.5'", "not a whole number"),
+        ("airflow_pool_slots='0'", "at least 1"),
         ("airflow_weight_rule='heaviest'", "weight rules are downstream, upstream, absolute"),
         ("airflow_retry_exponential_backoff='maybe'", "not a boolean"),
         ("airflow_pool=''", "must not be empty"),
@@ -179,11 +186,11 @@ def test_nodes_run_as_one_task_must_agree_on_text_settings_and_take_the_largest_
         """
         from hamilflow.function_modifiers import tag
 
-        @tag(airflow_pool="io", airflow_retries=1)
+        @tag(airflow_pool="io", airflow_retries="1")
         def a() -> int:
             return 1
 
-        @tag(airflow_pool="{pool}", airflow_retries=3, airflow_execution_timeout="1m")
+        @tag(airflow_pool="{pool}", airflow_retries="3", airflow_execution_timeout="1m")
         def b(a: int) -> int:
             return a
         """

@@ -215,7 +215,9 @@ def test_list_available_variables() -> None:
     score = variables["score"]
     assert score.originating_functions == (variants.score__fast,)
     x = variables["x"]
-    assert x.is_external_input and x.type is int and x.originating_functions is None
+    assert x.is_external_input and x.type is int
+    assert x.originating_functions == (variants.score__fast,)  # as in Hamilton: the first function reading it
+    assert variables["mode"].is_external_input and variables["mode"].originating_functions is None  # config
     assert variables["spend"].type is pd.Series
     assert "score__fast" not in variables and "score__exact" not in variables
     assert set(variables) == set(dr.graph.nodes)

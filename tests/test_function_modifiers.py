@@ -1,12 +1,12 @@
-"""@config.when / when_not / when_in / when_not_in and @tag, seen through the graph and the Driver."""
+"""Hamilton's decorators, re-exported: @config.when / when_not / when_in / when_not_in and @tag,
+seen through hamilflow's graph and Driver."""
 
 from __future__ import annotations
 
 import pytest
 
-from hamilflow import base, driver
+from hamilflow import base, driver, function_modifiers
 from hamilflow.errors import GraphError
-from hamilflow.function_modifiers import config, modifiers_of, resolve_function, tag
 from hamilflow.graph import FunctionGraph
 from tests.resources.core import variants
 
@@ -32,7 +32,8 @@ def test_config_chooses_the_implementation(cfg: dict, score: int, vat: float) ->
 
 def test_suffix_is_dropped_from_the_node_name() -> None:
     graph = FunctionGraph.from_modules(variants, config={"mode": "fast", "region": "eu", "debug": True})
-    assert {"score", "vat", "debug_info", "price", "x"} == set(graph.nodes)
+    config_keys = {"mode", "region", "debug"}  # as in Hamilton, config values are nodes too
+    assert {"score", "vat", "debug_info", "price", "x"} | config_keys == set(graph.nodes)
     assert not any("__" in name for name in graph.nodes)
     assert graph.nodes["score"].function_name == "score__fast"
     assert graph.nodes["vat"].function_name == "vat__europe"
@@ -45,43 +46,47 @@ def test_all_conditions_of_a_function_must_hold() -> None:
     assert "debug_info" in FunctionGraph.from_modules(variants, config={"mode": "fast", "debug": True}).nodes
 
 
-def test_resolve_function_directly() -> None:
-    @config.when_in(color=["red", "blue"])
-    def paint__primary() -> str:
-        return "primary"
-
-    assert resolve_function(paint__primary, {"color": "red"}) == (True, "paint")
-    assert resolve_function(paint__primary, {"color": "green"}) == (False, "paint")
-    assert resolve_function(paint__primary, {}) == (False, "paint")
-
-    @config.when_not_in(color=["red"])
-    def paint__other() -> str:
-        return "other"
-
-    assert resolve_function(paint__other, {"color": "green"}) == (True, "paint")
-    assert resolve_function(paint__other, {"color": "red"}) == (False, "paint")
+def test_config_when_in_and_when_not_in(module_from_source) -> None:
+    module = module_from_source(
+        "from hamilflow.function_modifiers import config\n"
+        "@config.when_in(color=['red', 'blue'])\n"
+        "def paint__primary() -> str:\n    return 'primary'\n"
+        "@config.when_not_in(color=['red', 'blue'])\n"
+        "def paint__other() -> str:\n    return 'other'\n"
+    )
+    for color, expected in (("red", "primary"), ("blue", "primary"), ("green", "other")):
+        assert _dict_driver({"color": color}, module).execute(["paint"]) == {"paint": expected}
 
 
-def test_an_undecorated_double_underscore_name_is_kept() -> None:
-    def raw__name() -> int:
-        return 1
-
-    assert resolve_function(raw__name, {}) == (True, "raw__name")
+def test_an_undecorated_double_underscore_name_is_kept(module_from_source) -> None:
+    module = module_from_source("def raw__name() -> int:\n    return 1\n")
+    assert set(FunctionGraph.from_modules(module).nodes) == {"raw__name"}
 
 
-def test_explicit_node_name() -> None:
-    @config.when(name="renamed", flag=True)
-    def whatever() -> int:
-        return 1
+def test_explicit_node_name(module_from_source) -> None:
+    module = module_from_source(
+        "from hamilflow.function_modifiers import config\n"
+        "@config.when(name='renamed', flag=True)\n"
+        "def whatever() -> int:\n    return 1\n"
+    )
+    assert set(FunctionGraph.from_modules(module, config={"flag": True}).nodes) == {"renamed", "flag"}
 
-    assert resolve_function(whatever, {"flag": True}) == (True, "renamed")
 
-
-def test_decorators_leave_the_function_callable_and_unwrapped() -> None:
+def test_decorators_leave_the_function_callable() -> None:
     assert variants.score__fast(3) == 3
     assert variants.price(2, 0.5) == 3.0
     assert variants.price.__name__ == "price"
-    assert modifiers_of(variants.price).tags["owner"] == "pricing"
+
+
+def test_the_decorators_are_hamiltons_own_objects() -> None:
+    import hamilton.function_modifiers as hamilton_modifiers
+
+    for name in function_modifiers.__all__:
+        assert getattr(function_modifiers, name) is getattr(hamilton_modifiers, name), name
+    # a name not listed here is still reachable: one implementation, not two
+    assert function_modifiers.ParameterizedExtract is hamilton_modifiers.ParameterizedExtract
+    with pytest.raises(AttributeError, match="no_such_decorator"):
+        function_modifiers.no_such_decorator  # noqa: B018
 
 
 def test_two_implementations_that_both_apply_are_a_duplicate(module_from_source) -> None:
@@ -120,33 +125,34 @@ def test_when_no_implementation_applies_the_value_becomes_an_input(module_from_s
 def test_tags_are_listed_by_the_driver() -> None:
     dr = _dict_driver({"mode": "fast", "debug": True}, variants)
     by_name = {v.name: v for v in dr.list_available_variables()}
-    assert by_name["price"].tags == {"owner": "pricing", "pii": "false", "airflow_retries": "2"}
-    assert by_name["debug_info"].tags == {"team": "ml"}  # tag and config.when combine
-    assert by_name["score"].tags == {}
+    module = {"module": variants.__name__}  # as Hamilton does, every function's node names its module
+    assert by_name["price"].tags == {**module, "owner": "pricing", "pii": "false", "airflow_retries": "2"}
+    assert by_name["debug_info"].tags == {**module, "team": "ml", "hamilton.config": "mode,debug"}
+    assert by_name["score"].tags == {**module, "hamilton.config": "mode"}
     assert by_name["x"].tags == {}
 
 
-def test_stacked_tags_merge_and_the_inner_one_is_overridden_by_the_outer() -> None:
-    @tag(owner="outer", extra="yes")
-    @tag(owner="inner", kept="1")
+def test_stacked_tags_merge_and_the_outer_one_wins(module_from_source) -> None:
+    module = module_from_source(
+        "from hamilflow.function_modifiers import tag\n"
+        "@tag(owner='outer', extra='yes')\n"
+        "@tag(owner='inner', kept='1')\n"
+        "def fn() -> int:\n    return 1\n"
+    )
+    tags = FunctionGraph.from_modules(module).nodes["fn"].tags
+    assert {k: tags[k] for k in ("owner", "extra", "kept")} == {"owner": "outer", "extra": "yes", "kept": "1"}
+
+
+@pytest.mark.parametrize("bad", [{"k": "v"}, None, [1, 2], 3])
+def test_tag_refuses_what_hamilton_refuses(bad: object) -> None:
+    import hamilton.function_modifiers as hamilton_modifiers
+
     def fn() -> int:
         return 1
 
-    assert modifiers_of(fn).tags == {"owner": "outer", "extra": "yes", "kept": "1"}
-
-
-def test_tag_values_of_the_accepted_kinds() -> None:
-    @tag(a="s", b=1, c=2.5, d=True, e=["x", "y"], f=("z",))
-    def fn() -> int:
-        return 1
-
-    assert modifiers_of(fn).tags["e"] == ["x", "y"]
-
-
-@pytest.mark.parametrize("bad", [{"k": "v"}, None, [1, 2], object()])
-def test_tag_refuses_other_values_naming_the_tag(bad: object) -> None:
-    with pytest.raises(TypeError) as info:
-        tag(owner="ok", weird=bad)
-    message = str(info.value)
-    assert "weird" in message and type(bad).__name__ in message
-    assert "strings" in message  # says what is allowed
+    errors = []
+    for decorators in (function_modifiers, hamilton_modifiers):
+        with pytest.raises(Exception) as info:  # noqa: PT011 - the type is Hamilton's to choose
+            decorators.tag(owner="ok", weird=bad)(fn)
+        errors.append(type(info.value))
+    assert errors[0] is errors[1]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from hamilflow import htypes
-from hamilflow.htypes import Collect, Parallelizable, element_type, type_name, types_match, value_matches
+from hamilflow.htypes import Collect, Parallelizable, element_type, fits, type_name, value_matches
 
 T = TypeVar("T")
 
@@ -98,7 +98,7 @@ def test_type_name_is_short_and_readable() -> None:
     ],
 )
 def test_types_that_fit(produced: Any, required: Any) -> None:
-    assert types_match(produced, required)
+    assert fits(produced, required)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_types_that_fit(produced: Any, required: Any) -> None:
     ],
 )
 def test_types_that_do_not_fit(produced: Any, required: Any) -> None:
-    assert not types_match(produced, required)
+    assert not fits(produced, required)
 
 
 # --------------------------------------------------------------------------- value_matches
@@ -184,8 +184,8 @@ class File:
 
 def test_protocols_are_not_refused_and_do_not_crash() -> None:
     # issubclass/isinstance raise TypeError on a plain Protocol: such annotations are not refused
-    assert types_match(File, Named)
+    assert fits(File, Named)
     assert value_matches(Named, File())
     # a runtime-checkable protocol of methods is checked structurally
-    assert types_match(File, Closable) and not types_match(int, Closable)
+    assert fits(File, Closable) and not fits(int, Closable)
     assert value_matches(Closable, File()) and not value_matches(Closable, 3)

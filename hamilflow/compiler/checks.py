@@ -180,8 +180,10 @@ def classify_inputs(
     for name in options.params:
         if name not in needed or name in options.config or name in CONTEXT_INPUTS:
             why = (
-                "it is in the config" if name in options.config
-                else "it is filled from the Airflow context" if name in CONTEXT_INPUTS
+                "it is in the config"
+                if name in options.config
+                else "it is filled from the Airflow context"
+                if name in CONTEXT_INPUTS
                 else "no function of the plan takes it as an input"
             )
             close = difflib.get_close_matches(name, [n for n in needed if n not in CONTEXT_INPUTS], n=1)

@@ -168,14 +168,24 @@ def _code_text(code: types.CodeType) -> str:
 
 
 def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
+    """A hash of the user code behind ``names``: their functions' source, decorators included.
+
+    A decorated node's callable is often Hamilton's wrapper, whose source never changes; the
+    user's functions it came from (``originating_functions``) are what a code change touches.
+    """
     digest = hashlib.sha256()
+    texts: dict[int, bytes] = {}  # one function can make many nodes (@parameterize, @extract_columns)
     for name in names:
-        fn = graph.nodes[name].callable
-        try:
-            text = inspect.getsource(fn)
-        except (OSError, TypeError):
-            text = _code_text(fn.__code__)
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+        node = graph.nodes[name]
+        digest.update(name.encode() + b"\0")
+        for fn in node.originating_functions or (node.callable,):
+            text = texts.get(id(fn))
+            if text is None:
+                try:
+                    text = texts[id(fn)] = inspect.getsource(fn).encode()
+                except (OSError, TypeError):
+                    text = texts[id(fn)] = _code_text(fn.__code__).encode()
+            digest.update(text + b"\0")
     return digest.hexdigest()
 
 

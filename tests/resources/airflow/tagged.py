@@ -4,7 +4,7 @@ from hamilflow.function_modifiers import tag
 
 
 @tag(
-    airflow_retries=3,
+    airflow_retries="3",
     airflow_retry_delay="90s",
     airflow_pool="io",
     airflow_queue="fast",
@@ -19,7 +19,7 @@ def raw(size: int = 3) -> list:
     return list(range(size))
 
 
-@tag(airflow_retry_exponential_backoff=True, airflow_max_active_tis_per_dag=2, owner="data")
+@tag(airflow_retry_exponential_backoff="true", airflow_max_active_tis_per_dag="2", owner="data")
 def cleaned(raw: list) -> list:
     """Rows without odd numbers."""
     return [r for r in raw if r % 2 == 0]

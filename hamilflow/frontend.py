@@ -1,0 +1,261 @@
+"""The front end: a module's functions become nodes, the way Apache Hamilton makes them.
+
+A function that carries a decorator goes through Hamilton's own decorator resolution
+(``hamilton.function_modifiers.base.resolve_nodes``), so every decorator means exactly
+what it means in Hamilton — ``@extract_columns``, ``@parameterize``, ``@pipe_input``,
+``@check_output``, ``@subdag`` and the rest, including those Hamilton adds later. Hamilton's
+nodes are then converted into hamilflow's :class:`~hamilflow.node.Node`, and nothing after
+this module depends on Hamilton's internals.
+
+A plain function (nothing recorded on it) takes a fast path that reads its code object
+directly and builds the node Hamilton would build, at a fraction of the cost. Either way,
+what goes wrong is appended to a list of problems naming the function's module and line,
+so the graph can report every problem at once.
+
+    >>> import types
+    >>> m = types.ModuleType("m")
+    >>> exec("def b(a: int) -> int:\\n    return a + 1", m.__dict__)
+    >>> [(n.name, n.tags) for n in nodes_of_module(m, {}, [])]
+    [('b', {'module': 'm'})]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import types
+import typing
+from typing import Any, Callable, Iterator, Mapping
+
+from hamilflow import htypes
+from hamilflow.node import DependencyType, Node, NodeKind
+
+_VARIADIC = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+
+def functions_of(module: types.ModuleType) -> list[Callable[..., Any]]:
+    """The public functions of ``module`` that are nodes, in definition order.
+
+    As in Hamilton, a function counts when it is defined in the module or in one of its
+    submodules; functions imported from elsewhere are left out. An alias (``g = f``) is
+    the same function, found once.
+    """
+    name = module.__name__
+    prefix = name + "."
+    found: dict[int, Callable[..., Any]] = {}
+    for attr, obj in vars(module).items():
+        if (
+            isinstance(obj, types.FunctionType)
+            and not attr.startswith("_")
+            and not obj.__name__.startswith("_")
+            and (obj.__module__ == name or (obj.__module__ or "").startswith(prefix))
+        ):
+            found.setdefault(id(obj), obj)
+    return list(found.values())
+
+
+def is_plain(fn: Callable[..., Any]) -> bool:
+    """True when no Hamilton decorator recorded anything on ``fn``: it is one node named after it.
+
+    A user's own ``functools.wraps`` wrapper only records ``__wrapped__``, and stays plain.
+    """
+    recorded = getattr(fn, "__dict__", None)
+    return not recorded or recorded.keys() <= {"__wrapped__"}
+
+
+def nodes_of_module(module: types.ModuleType, config: Mapping[str, Any], problems: list[str]) -> list[Node]:
+    """Every node the functions of ``module`` define under ``config``; problems go to ``problems``."""
+    nodes: list[Node] = []
+    for fn in functions_of(module):
+        if is_plain(fn):
+            node = node_from_function(fn, module.__name__, problems)
+            if node is not None:
+                nodes.append(node)
+        else:
+            nodes.extend(nodes_from_hamilton(fn, config, problems))
+    return nodes
+
+
+def line_of(fn: Callable[..., Any]) -> int | None:
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    return code.co_firstlineno if code is not None else None
+
+
+def defined_name(fn: Callable[..., Any]) -> str:
+    """The name ``fn`` has in its ``def`` (Hamilton renames a chosen ``@config.when`` variant)."""
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    return code.co_name if code is not None else fn.__name__
+
+
+def _function_where(fn: Callable[..., Any]) -> str:
+    """``module.function, line N``, for error messages."""
+    return f"{fn.__module__}.{defined_name(fn)}, line {line_of(fn)}"
+
+
+# ---------------------------------------------------------------------- plain functions
+def _annotations(fn: Callable[..., Any], problems: list[str], where: str) -> dict[str, Any]:
+    raw = getattr(fn, "__annotations__", {}) or {}
+    if not any(isinstance(v, str) for v in raw.values()):
+        return dict(raw)
+    try:  # string annotations (``from __future__ import annotations``) need their module's names
+        return typing.get_type_hints(fn, include_extras=True)
+    except Exception as error:  # noqa: BLE001 - reported as a graph problem below
+        problems.append(
+            f"cannot resolve the type annotations of {where}: {error}. Import the names the "
+            "annotations use at module level (not only under TYPE_CHECKING)."
+        )
+        return {k: Any for k in raw}
+
+
+def _parameters(fn: Callable[..., Any]) -> list[tuple[str, bool]]:
+    """``(name, has_default)`` for each parameter; reads the code object directly (fast)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or "__wrapped__" in fn.__dict__:
+        sig = inspect.signature(fn)
+        out = []
+        for p in sig.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise TypeError(("*" if p.kind is p.VAR_POSITIONAL else "**") + p.name)
+            if p.kind is p.POSITIONAL_ONLY:
+                raise TypeError(f"positional-only parameters ('{p.name}' before /)")
+            out.append((p.name, p.default is not p.empty))
+        return out
+    if code.co_flags & _VARIADIC:
+        extra = iter(code.co_varnames[code.co_argcount + code.co_kwonlyargcount :])
+        stars = [s for s, flag in (("*", inspect.CO_VARARGS), ("**", inspect.CO_VARKEYWORDS)) if code.co_flags & flag]
+        raise TypeError(" and ".join(star + next(extra) for star in stars))
+    if code.co_posonlyargcount:  # called with keywords, these would fail at run time
+        raise TypeError(f"positional-only parameters ('{code.co_varnames[0]}' before /)")
+    positional = code.co_varnames[: code.co_argcount]
+    kwonly = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+    n_defaults = len(fn.__defaults__ or ())
+    first_default = len(positional) - n_defaults
+    kwdefaults = fn.__kwdefaults__ or {}
+    return [(name, i >= first_default) for i, name in enumerate(positional)] + [
+        (name, name in kwdefaults) for name in kwonly
+    ]
+
+
+def node_from_function(fn: Callable[..., Any], module_name: str, problems: list[str]) -> Node | None:
+    """The node of one undecorated function, appending to ``problems`` what is wrong with it."""
+    name = fn.__name__
+    code = getattr(fn, "__code__", None)
+    line = code.co_firstlineno if code is not None else None
+    try:
+        params = _parameters(fn)
+    except TypeError as error:
+        problems.append(
+            f"node '{name}' ({module_name}.{name}, line {line}) takes {error}: hamilflow wires parameters by "
+            "name, so every parameter must be named. Replace them with named parameters."
+        )
+        return None
+    annotations = _annotations(fn, problems, f"{module_name}.{name}")
+    input_types = {
+        param: (annotations.get(param, Any), DependencyType.OPTIONAL if has_default else DependencyType.REQUIRED)
+        for param, has_default in params
+    }
+    return _make_node(
+        name,
+        annotations.get("return", Any),
+        fn,
+        input_types,
+        tags={"module": fn.__module__},
+        documentation=fn.__doc__ or "",
+        origin=fn,
+        originating_functions=(fn,),
+        problems=problems,
+    )
+
+
+def _make_node(
+    name: str,
+    return_type: Any,
+    fn: Callable[..., Any],
+    input_types: dict[str, tuple[Any, DependencyType]],
+    *,
+    tags: dict[str, Any],
+    documentation: str,
+    origin: Callable[..., Any],
+    originating_functions: tuple[Callable[..., Any], ...],
+    problems: list[str],
+) -> Node:
+    """A node with its kind worked out from ``Parallelizable``/``Collect`` annotations."""
+    kind = NodeKind.FUNCTION
+    if htypes.is_parallelizable(return_type):
+        kind, return_type = NodeKind.EXPANDER, htypes.element_type(return_type)
+    collect_params = [p for p, (annotation, _) in input_types.items() if htypes.is_collect(annotation)]
+    if collect_params:
+        if kind is NodeKind.EXPANDER:
+            problems.append(
+                f"node '{name}' ({_function_where(origin)}) both collects ({', '.join(collect_params)}) and "
+                "returns Parallelizable[]: split it into a collector and a separate expander."
+            )
+        kind = NodeKind.COLLECTOR
+    return Node(
+        name=name,
+        type=return_type,
+        callable=fn,
+        input_types=input_types,
+        kind=kind,
+        tags=tags,
+        documentation=inspect.cleandoc(documentation) if documentation else "",
+        module=origin.__module__,
+        function_name=defined_name(origin),
+        line=line_of(origin),
+        collect_params=frozenset(collect_params),
+        originating_functions=originating_functions,
+    )
+
+
+# ---------------------------------------------------------------------- decorated functions
+@contextlib.contextmanager
+def _quiet_hamilton_resolution() -> Iterator[None]:
+    """Hamilton logs a full traceback when a decorator fails; hamilflow reports it as a problem instead."""
+    logger = logging.getLogger("hamilton.function_modifiers.base")
+    was_disabled = logger.disabled
+    logger.disabled = True
+    try:
+        yield
+    finally:
+        logger.disabled = was_disabled
+
+
+_DEPENDENCY = {"REQUIRED": DependencyType.REQUIRED, "OPTIONAL": DependencyType.OPTIONAL}
+
+
+def nodes_from_hamilton(fn: Callable[..., Any], config: Mapping[str, Any], problems: list[str]) -> list[Node]:
+    """The nodes Hamilton's decorators make of ``fn`` under ``config``, as hamilflow nodes."""
+    from hamilton.function_modifiers import base as hamilton_decorators
+
+    try:
+        with _quiet_hamilton_resolution():
+            resolved = hamilton_decorators.resolve_nodes(fn, dict(config))
+    except Exception as error:  # noqa: BLE001 - any decorator failure is the user's to fix, reported with its place
+        problems.append(
+            f"the decorators of {fn.__module__}.{defined_name(fn)} (line {line_of(fn)}) cannot be applied: "
+            f"{type(error).__name__}: {error}. "
+            "Fix the decorator's arguments (Hamilton's documentation lists what each one accepts)."
+        )
+        return []
+    nodes = []
+    for hamilton_node in resolved:
+        origins = tuple(hamilton_node.originating_functions or (fn,))
+        input_types = {
+            param: (annotation, _DEPENDENCY[dependency.name])
+            for param, (annotation, dependency) in hamilton_node.input_types.items()
+        }
+        nodes.append(
+            _make_node(
+                hamilton_node.name,
+                hamilton_node.type,
+                hamilton_node.callable,
+                input_types,
+                tags=dict(hamilton_node.tags),
+                documentation=hamilton_node.documentation or "",
+                origin=origins[-1],  # Hamilton lists the user's own function last
+                originating_functions=origins,
+                problems=problems,
+            )
+        )
+    return nodes
