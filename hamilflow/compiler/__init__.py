@@ -20,6 +20,7 @@ import inspect
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterable
 
 from hamilflow import htypes
 from hamilflow.compiler.checks import (
@@ -117,7 +118,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         raise CompileError(error.problems) from error
     params, context_inputs = classify_inputs(graph, plan, options, problems)
     tasks = _airflow_tasks(graph, plan, problems)
-    check_task_ids(plan, [t.task_id for t in tasks if t.task_id not in plan.producer.values()], problems)
+    check_task_ids([t.airflow_id for t in tasks], problems)
     if problems:
         raise CompileError(problems)
     spec = PipelineSpec(
@@ -182,6 +183,7 @@ def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> lis
     chunk_source: dict[str, str] = {}  # expander -> task id whose output lists its chunks
     items_tasks: dict[str, AirflowTask] = {}
     taken = set(specs) | set(graph.nodes)
+    namespaces = _namespaces(plan)
     for spec in plan.tasks:
         for expander in spec.expanders:
             if not spec.path and len(spec.expanders) == 1:
@@ -196,6 +198,7 @@ def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> lis
             chunk_source[expander] = name
             items_tasks[name] = AirflowTask(
                 task_id=name,
+                **_placement(name, [expander], namespaces),
                 call=f"pipeline.items({expander!r})",
                 upstream=[spec.name],
                 doc=f"Lists the items of block '{expander}' for the tasks mapped over it.",
@@ -215,6 +218,7 @@ def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> lis
         out.append(
             AirflowTask(
                 task_id=spec.name,
+                **_placement(spec.name, spec.nodes, namespaces),
                 call=call,
                 mapped_over=mapped_over,
                 upstream=upstream,
@@ -229,6 +233,39 @@ def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> lis
                 items.settings = {"trigger_rule": "none_failed"} if spec.path else {}
                 out.append(items)
     return _in_dependency_order(out)
+
+
+def _namespaces(plan: Plan) -> set[str]:
+    """Every namespace a node of the plan is named in (``a`` and ``a.b`` for ``a.b.c``)."""
+    found = set()
+    for spec in plan.tasks:
+        for node in spec.nodes:
+            parts = node.split(".")[:-1]
+            found.update(".".join(parts[:depth]) for depth in range(1, len(parts) + 1))
+    return found
+
+
+def _placement(task_name: str, nodes: Iterable[str], namespaces: set[str]) -> dict[str, Any]:
+    """Where a task sits in the Airflow UI: the TaskGroup of its nodes' shared namespace.
+
+    Hamilton names a node made inside a namespace (``@subdag``, ``@pipe_input`` steps)
+    ``namespace.name``; a task whose nodes share a namespace goes into the TaskGroup of that
+    namespace, under its name without the prefix. The node named like the namespace itself
+    (a subdag's output) goes into it too: a group and a task of one name cannot sit side by
+    side. Any dot left in a local name would read as a group in Airflow's UI: it becomes ``__``.
+    """
+    spaces = [tuple(node.split(".") if node in namespaces else node.split(".")[:-1]) for node in nodes]
+    group = spaces[0]
+    for space in spaces[1:]:
+        common = 0
+        while common < min(len(group), len(space)) and group[common] == space[common]:
+            common += 1
+        group = group[:common]
+    prefix = ".".join(group) + "."
+    local = task_name[len(prefix) :] if group and task_name.startswith(prefix) else task_name
+    if not group and "." not in local:
+        return {}
+    return {"group": group, "local_id": local.replace(".", "__")}
 
 
 def _in_dependency_order(tasks: list[AirflowTask]) -> list[AirflowTask]:

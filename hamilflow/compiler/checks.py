@@ -163,9 +163,17 @@ def param_type(annotation: Any) -> str | list[str] | None:
     return _JSON_TYPES.get(origin)
 
 
-def check_task_ids(plan: Plan, extra: list[str], problems: list[str]) -> None:
-    for name in [t.name for t in plan.tasks] + extra:
-        if not TASK_ID.match(name):
+def check_task_ids(task_ids: list[str], problems: list[str]) -> None:
+    """Every Airflow task id must be valid and unique (Airflow refuses the DAG otherwise)."""
+    seen: set[str] = set()
+    for name in task_ids:
+        if name in seen:
+            problems.append(
+                f"two tasks would have the Airflow task id '{name}' (a namespaced node and a node named with "
+                "'__' meet here): rename one of the nodes."
+            )
+        seen.add(name)
+        if not TASK_ID.fullmatch(name):
             problems.append(
                 f"task id '{name}' is not valid in Airflow (letters, digits, '_', '.', '-'; at most 250 "
                 "characters): rename the node."

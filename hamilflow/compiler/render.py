@@ -40,6 +40,13 @@ class AirflowTask:
     settings: dict[str, Any] = field(default_factory=dict)
     doc: str = ""
     returns_chunks: bool = False
+    group: tuple[str, ...] = ()  # the TaskGroup it sits in, outermost first: a namespace of its nodes
+    local_id: str = ""  # its id inside that group (Airflow prefixes the group's); the task_id when empty
+
+    @property
+    def airflow_id(self) -> str:
+        """The task id Airflow shows: the group's path, then the local id."""
+        return ".".join((*self.group, self.local_id or self.task_id))
 
 
 def _identifier(text: str) -> str:
@@ -91,6 +98,13 @@ def render(
             name += "_task"
         taken.add(name)
         function_of[t.task_id] = name
+    group_of: dict[tuple[str, ...], str] = {}  # each TaskGroup's variable, parents before children
+    for path in sorted({t.group[:depth] for t in tasks for depth in range(1, len(t.group) + 1)}):
+        name = _identifier("_".join(path)) + "_group"
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        group_of[path] = name
     output_of = {}
     for t in tasks:
         name = function_of[t.task_id] + ("_chunks" if t.returns_chunks else "_out")
@@ -110,7 +124,7 @@ def render(
         lines += ["from datetime import timedelta"]
     lines += [
         "",
-        f"from airflow.sdk import {'Param, ' if params else ''}dag, task",
+        f"from airflow.sdk import {'Param, ' if params else ''}{'TaskGroup, ' if group_of else ''}dag, task",
         "",
         "from hamilflow.runtime.airflow import CompiledPipeline",
         "",
@@ -129,8 +143,15 @@ def render(
     lines.append("    doc_md=__doc__,")
     lines.append(")")
     lines.append(f"def {_identifier(dag_id)}():")
+    for path, name in group_of.items():
+        parent = f", parent_group={group_of[path[:-1]]}" if len(path) > 1 else ""
+        lines.append(f"    {name} = TaskGroup(group_id={path[-1]!r}{parent})")
+    if group_of:
+        lines.append("")
     for t in tasks:
-        decorator = [f"task_id={t.task_id!r}"]
+        decorator = [f"task_id={(t.local_id or t.task_id)!r}"]
+        if t.group:
+            decorator.append(f"task_group={group_of[t.group]}")
         if t.mapped_over:
             decorator.append(f'map_index_template="{{{{ {LABEL_VARIABLE} }}}}"')
         decorator += [f"{k}={_literal(v)}" for k, v in t.settings.items()]

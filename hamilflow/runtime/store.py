@@ -4,12 +4,48 @@ XCom only carries a tiny string *ref*; the value itself lives in the store under
 ``<dag_id>/<run_id>/<node>/<map_index>.pkl``, so concurrent runs and backfills never
 collide. Every write goes to a unique temp name and is renamed over the final name,
 so readers see either the old artifact or the new one, never a torn file. Every read
-checks a SHA-256 digest (and, with a secret, an HMAC) *before* unpickling.
+checks a SHA-256 digest and, with a secret, an HMAC *before* unpickling.
 
-File format (version 1), a fixed 72-byte header followed by the payload::
+Threat model. Artifacts are pickles, and unpickling runs code. Without a secret, anyone
+who can write to the store can run code in every worker that reads it; the checksum
+only catches accidents. With ``HAMILFLOW_STORE_SECRET`` every artifact is signed, and
+the signature binds its identity (namespace, dag, run, node, map index: its ref) and the
+format version as well as its bytes. A reader then loads only what a holder of a signing
+key wrote for exactly that place: a forged, unsigned or old-format artifact, or a signed
+one copied to another node, map index, run, DAG or namespace, is refused, naming its ref,
+before anything is unpickled. Secrets never appear in errors or ``repr``.
 
-    b"HFSTOR" | version: u8 | flags: u8 (bit 0 = signed) | sha256(payload): 32 bytes
-    | hmac_sha256(secret, payload) or 32 zero bytes | cloudpickle payload
+Key rotation: one key signs, several verify. ``HAMILFLOW_STORE_SECRET`` signs (and
+verifies); ``HAMILFLOW_STORE_VERIFY_SECRETS``, a comma-separated list (items are
+stripped, so secrets must not contain commas), adds keys that only verify. To rotate:
+give every worker the new key in the verify list; then make it the signing key and move
+the old one to the verify list; drop the old one once no run needs its artifacts.
+
+Layout. ``HAMILFLOW_STORE_NAMESPACE`` (default empty: the layout above) puts a deployment
+under ``ns=<namespace>/``, so deployments sharing one bucket never see each other's
+``scheduled__<date>`` runs. A path component longer than a file name may be (255 bytes:
+long run ids of ``:+~``, each percent-encoded into 3 bytes, or non-ASCII node names)
+is stored as a readable prefix, ``~`` and the SHA-256 of the whole component; refs keep
+the full names, and ``~`` never occurs in an encoded name, so no two names share a path.
+
+Temp files. A writer killed mid-write leaves its temp file behind (never a torn
+artifact). Temp names carry the writer's machine and pid: a temp file of this machine
+whose writer is dead, or of another machine and untouched for ``temp_max_age``
+seconds, is removed by :meth:`ArtifactStore.sweep_temp`, by ``list_run``, and by
+writes into the same folder (at most once a minute per folder); a live writer's temp
+file is never removed.
+
+File format (version 2), a fixed 72-byte header, the identity, then the payload::
+
+    b"HFSTOR" | version: u8 | flags: u8 (bit 0 = signed) | sha256(rest): 32 bytes
+    | mac or 32 zero bytes | rest = identity length: u32 | identity (ascii) | cloudpickle payload
+
+    identity = "[ns=<namespace>/]<ref>"
+    mac = hmac_sha256(key, b"hamilflow artifact\\0" | version | flags | identity length | identity | sha256(rest))
+
+Version 1 (no identity, HMAC over the payload only) is still read without a secret and
+refused with one. The store to use is :func:`store_from_env`: it follows the environment
+on every call, so a worker sees a rotated secret or a moved store at its next task.
 
 Example:
     >>> store = ArtifactStore("memory://doc-example")
@@ -23,30 +59,47 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import datetime
+import functools
 import hashlib
 import hmac
 import os
 import re
 import shutil
+import socket
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import cloudpickle
 
-__all__ = ["ArtifactIntegrityError", "ArtifactNotFoundError", "ArtifactStore", "StoreError"]
+__all__ = ["ArtifactIntegrityError", "ArtifactNotFoundError", "ArtifactStore", "StoreError", "store_from_env"]
 
 MAGIC = b"HFSTOR"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _FLAG_SIGNED = 0x01
 _HEADER_LEN = len(MAGIC) + 2 + 32 + 32
+_ID_LEN = 4  # bytes of the identity's length
+_MAC_DOMAIN = b"hamilflow artifact\0"
 _SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _REF_PART = re.compile(r"[A-Za-z0-9._%-]+")
 _CHUNK = 1 << 20
 # Object stores where one PUT is atomic (readers see all or nothing) but "mv" is a
-# non-atomic copy+delete: we write those directly to the final key.
+# non-atomic copy+delete: we write those directly to the final key, without temp files.
 _ATOMIC_PUT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl"})
+_MAX_COMPONENT = 255  # bytes in a file name on common filesystems; encoded names are ASCII
+_SHORT_PREFIX = 100  # readable characters kept of a component that is too long
+# ".<leaf>.<machine>.<pid>.<uuid>.tmp"; older hamilflow wrote ".<leaf>.<pid>.<uuid>.tmp"
+_TEMP = re.compile(r"\.(?P<machine>[0-9a-f]{12})\.(?P<pid>[0-9]{1,10})\.[0-9a-f]{32}\.tmp\Z")
+DEFAULT_TEMP_MAX_AGE = 3600.0
+_SWEEP_EVERY = 60.0  # seconds between two sweeps of one folder by the writes of one store
+_ENV_URL = "HAMILFLOW_STORE_URL"
+_ENV_SECRET = "HAMILFLOW_STORE_SECRET"
+_ENV_VERIFY = "HAMILFLOW_STORE_VERIFY_SECRETS"
+_ENV_NAMESPACE = "HAMILFLOW_STORE_NAMESPACE"
+_DEFAULT_URL = "./.hamilflow/artifacts"
 
 
 class StoreError(Exception):
@@ -61,7 +114,7 @@ class ArtifactNotFoundError(StoreError, KeyError):
 
 
 class ArtifactIntegrityError(StoreError):
-    """The artifact is truncated, corrupted, unsigned or signed with another secret."""
+    """The artifact is truncated, corrupted, unsigned, signed with another secret or for another ref."""
 
 
 def _quote(component: object, what: str) -> str:
@@ -83,6 +136,25 @@ def _check_ref(ref: str) -> list[str]:
     return parts
 
 
+def _fit(part: str) -> str:
+    """The file name for one encoded component: itself if it fits, else a readable prefix + ``~`` + its hash.
+
+    Injective: encoded components never contain ``~``, shortened ones always do, and two
+    shortened ones differ in their SHA-256. A leaf keeps its ``.pkl``.
+
+    >>> _fit("clean")
+    'clean'
+    >>> _fit("%3A" * 100)[:12], len(_fit("%3A" * 100))
+    ('%3A%3A%3A%3A', 164)
+    """
+    if len(part) <= _MAX_COMPONENT:
+        return part
+    suffix = ".pkl" if part.endswith(".pkl") else ""
+    prefix = part[:_SHORT_PREFIX]
+    cut = prefix.rfind("%", len(prefix) - 2)  # do not end inside a %XX escape
+    return f"{prefix[:cut] if cut != -1 else prefix}~{hashlib.sha256(part.encode()).hexdigest()}{suffix}"
+
+
 def _write_chunks(fh: Any, data: bytes) -> None:
     """Write ``data`` to ``fh`` in chunks (a seam the tests use to simulate a crash)."""
     view = memoryview(data)
@@ -90,13 +162,76 @@ def _write_chunks(fh: Any, data: bytes) -> None:
         fh.write(view[start : start + _CHUNK])
 
 
+def _as_key(secret: bytes | str | None, what: str) -> bytes | None:
+    if secret is None:
+        return None
+    key = secret.encode() if isinstance(secret, str) else bytes(secret)
+    if not key:
+        raise ValueError(f"{what} must not be empty (pass None to disable signing)")
+    return key
+
+
+def _mac(key: bytes, version: int, flags: int, identity: bytes, digest: bytes) -> bytes:
+    size = len(identity).to_bytes(_ID_LEN, "big")
+    return hmac.new(key, b"".join((_MAC_DOMAIN, bytes((version, flags)), size, identity, digest)), "sha256").digest()
+
+
+@functools.lru_cache(maxsize=1)
+def _machine() -> str:
+    """This machine and pid namespace, as 12 hex digits: whose pids a sweep may check."""
+    parts = [socket.gethostname()]
+    with contextlib.suppress(OSError):
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            parts.append(fh.read().strip())
+    with contextlib.suppress(OSError):
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))  # containers on one host differ here
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:12]
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process of this machine runs ``pid``; when unsure, yes (a live writer's file must stay)."""
+    if os.name != "posix" or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OverflowError, ValueError):
+        return False  # no such pid can exist
+    except OSError:  # EPERM: it exists, as another user
+        return True
+    try:  # a killed child not yet reaped by its parent is a zombie: dead, it writes nothing
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
+def _seconds(value: float | datetime.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, datetime.timedelta) else float(value)
+
+
+def _mtime(info: dict[str, Any]) -> float | None:
+    """Last modification of an fsspec entry, in seconds since the epoch, if the filesystem says."""
+    for key in ("mtime", "LastModified", "last_modified", "updated", "modified", "created"):
+        value = info.get(key)
+        if isinstance(value, datetime.datetime):
+            return value.timestamp()
+        if isinstance(value, (int, float)):
+            return float(value)
+    return None
+
+
 class ArtifactStore:
     """Store for task outputs, addressed by small string refs that fit in XCom.
 
     ``url`` is a local folder or any fsspec URL (``memory://``, ``s3://``...); ``file://``
     URLs are handled as local folders (fsync + ``os.replace``, no fsspec needed).
-    With ``secret`` every artifact is HMAC-signed and unsigned or foreign artifacts are
-    refused on read.
+    With ``secret`` every artifact is signed for its ref and unsigned, foreign or
+    misplaced artifacts are refused on read; ``verify_secrets`` are older keys that are
+    still accepted. ``namespace`` (default ``$HAMILFLOW_STORE_NAMESPACE``, empty for none)
+    separates deployments sharing one root. ``temp_max_age`` is how long a temp file of
+    another machine must be left untouched before sweeps remove it.
 
     Example:
         >>> store = ArtifactStore("memory://doc-store", secret="s3cr3t")
@@ -110,19 +245,31 @@ class ArtifactStore:
         url: str | os.PathLike[str] | None = None,
         *,
         secret: bytes | str | None = None,
+        verify_secrets: Iterable[bytes | str] = (),
+        namespace: str | None = None,
         durable: bool | None = None,
+        temp_max_age: float | datetime.timedelta = DEFAULT_TEMP_MAX_AGE,
     ) -> None:
-        url = os.fspath(url) if url is not None else "./.hamilflow/artifacts"
-        if isinstance(secret, str):
-            secret = secret.encode()
-        if secret is not None and not secret:
-            raise ValueError("secret must not be empty (pass None to disable signing)")
-        self._secret: bytes | None = secret
+        url = os.fspath(url) if url is not None else _DEFAULT_URL
+        self._secret = _as_key(secret, "secret")
+        verify = [_as_key(s, "each of verify_secrets") for s in verify_secrets]
+        if verify and self._secret is None:
+            raise ValueError(
+                "verify_secrets without a signing secret: pass secret= (HAMILFLOW_STORE_SECRET), "
+                "the key new artifacts are signed with, as well"
+            )
+        self._keys: tuple[bytes, ...] = tuple(k for k in (self._secret, *verify) if k is not None)
+        if namespace is None:
+            namespace = os.environ.get(_ENV_NAMESPACE, "")
+        self.namespace = namespace
+        self._scope = (f"ns={_quote(namespace, 'namespace')}",) if namespace else ()
         # fsync makes an artifact survive an OS crash; atomic renames alone already rule out torn
         # artifacts when a worker dies. HAMILFLOW_STORE_DURABLE=0 trades the former for speed.
         if durable is None:
             durable = os.environ.get("HAMILFLOW_STORE_DURABLE", "1") not in ("0", "false", "no")
         self.durable = durable
+        self.temp_max_age = _seconds(temp_max_age)
+        self._swept: dict[str, float] = {}  # folder -> when this store's writes last swept it
         self._fs: Any = None
         url = url.removeprefix("file://")
         if "://" in url:
@@ -137,19 +284,21 @@ class ArtifactStore:
 
     @classmethod
     def from_env(cls, default: str | os.PathLike[str] | None = None) -> ArtifactStore:
-        """Build a store from ``HAMILFLOW_STORE_URL`` / ``HAMILFLOW_STORE_SECRET``.
+        """The store of ``$HAMILFLOW_STORE_URL``, else ``default``, else ``./.hamilflow/artifacts``.
 
-        Falls back to ``default``, then ``./.hamilflow/artifacts``; an empty secret means none.
+        Secrets and namespace come from the environment as in :func:`store_from_env`;
+        an empty secret means none.
 
         Example:
             >>> ArtifactStore.from_env("memory://fallback")  # doctest: +SKIP
             ArtifactStore('memory://fallback', signed=False)
         """
-        url = os.environ.get("HAMILFLOW_STORE_URL") or default
-        return cls(url, secret=os.environ.get("HAMILFLOW_STORE_SECRET") or None)
+        url = os.environ.get(_ENV_URL) or default
+        return store_from_env(url) if cls is ArtifactStore else cls(url, **_settings_from_env())
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.url!r}, signed={self._secret is not None})"
+        namespace = f", namespace={self.namespace!r}" if self.namespace else ""
+        return f"{type(self).__name__}({self.url!r}, signed={self._secret is not None}{namespace})"
 
     # ------------------------------------------------------------------ refs
     @staticmethod
@@ -168,47 +317,95 @@ class ArtifactStore:
         return "/".join((*parts, f"{leaf}.pkl"))
 
     def _path(self, *parts: str) -> str:
-        return "/".join((self._root, *parts)) if self._fs is not None else os.path.join(self._root, *parts)
+        """The path of encoded components (a ref's, or a prefix of one) in this store's namespace."""
+        names = [_fit(p) for p in (*self._scope, *parts)]
+        return "/".join((self._root, *names)) if self._fs is not None else os.path.join(self._root, *names)
 
     def _run_path(self, dag_id: str, run_id: str) -> str:
         return self._path(_quote(dag_id, "dag_id"), _quote(run_id, "run_id"))
 
+    def _identity(self, ref: str) -> bytes:
+        """What a signature binds besides the bytes: the namespace and the ref (dag, run, node, index)."""
+        return "/".join((*self._scope, ref)).encode("ascii")
+
+    def _where(self) -> str:
+        return f"{self.url} (namespace {self.namespace!r})" if self.namespace else self.url
+
     # ------------------------------------------------------------- encoding
-    def _encode(self, value: Any) -> bytes:
+    def _encode(self, ref: str, value: Any) -> bytes:
         payload = cloudpickle.dumps(value, protocol=cloudpickle.DEFAULT_PROTOCOL)
-        digest = hashlib.sha256(payload).digest()
+        identity = self._identity(ref)
+        head = len(identity).to_bytes(_ID_LEN, "big") + identity
+        hasher = hashlib.sha256(head)
+        hasher.update(payload)
+        digest = hasher.digest()
         if self._secret is None:
             flags, mac = 0, bytes(32)
         else:
-            flags, mac = _FLAG_SIGNED, hmac.new(self._secret, payload, hashlib.sha256).digest()
-        return b"".join((MAGIC, bytes((FORMAT_VERSION, flags)), digest, mac, payload))
+            flags = _FLAG_SIGNED
+            mac = _mac(self._secret, FORMAT_VERSION, flags, identity, digest)
+        return b"".join((MAGIC, bytes((FORMAT_VERSION, flags)), digest, mac, head, payload))
+
+    @staticmethod
+    def _split_identity(rest: bytes | memoryview) -> tuple[bytes, int] | None:
+        """``(identity, where the payload starts)`` of a format-2 body, or None if malformed."""
+        if len(rest) < _ID_LEN:
+            return None
+        end = _ID_LEN + int.from_bytes(rest[:_ID_LEN], "big")
+        return (bytes(rest[_ID_LEN:end]), end) if end <= len(rest) else None
 
     def _decode(self, ref: str, blob: bytes) -> Any:
         def fail(problem: str, fix: str) -> ArtifactIntegrityError:
-            return ArtifactIntegrityError(f"artifact {ref!r} in {self.url} {problem}; {fix}")
+            return ArtifactIntegrityError(f"artifact {ref!r} in {self._where()} {problem}; {fix}")
 
         rerun = "delete it and rerun the task that produces it"
         if len(blob) < _HEADER_LEN or not blob.startswith(MAGIC):
             raise fail("is not a hamilflow artifact (bad header or truncated)", rerun)
         version, flags = blob[len(MAGIC)], blob[len(MAGIC) + 1]
-        if version != FORMAT_VERSION:
-            raise fail(f"has format version {version}, this hamilflow reads {FORMAT_VERSION}", rerun)
+        if version not in (1, FORMAT_VERSION):
+            raise fail(f"has format version {version}, this hamilflow reads 1 and {FORMAT_VERSION}", rerun)
         digest, mac = blob[len(MAGIC) + 2 : len(MAGIC) + 34], blob[len(MAGIC) + 34 : _HEADER_LEN]
-        payload = memoryview(blob)[_HEADER_LEN:]
-        if not hmac.compare_digest(hashlib.sha256(payload).digest(), digest):
+        rest = memoryview(blob)[_HEADER_LEN:]
+        if not hmac.compare_digest(hashlib.sha256(rest).digest(), digest):
             raise fail("failed its SHA-256 checksum (corrupted or partially copied)", rerun)
-        if self._secret is not None:
+        if version == 1:
+            if self._keys:
+                raise fail(
+                    "was written in format 1 by an older hamilflow, whose signature does not bind an artifact "
+                    "to its ref, so it may have been copied from anywhere",
+                    f"{rerun} with this hamilflow, which signs it for its ref",
+                )
+            return cloudpickle.loads(rest)
+        expected = self._identity(ref)
+        found = self._split_identity(rest)
+        if self._keys:
             if not flags & _FLAG_SIGNED:
                 raise fail(
                     "is unsigned but this store requires signatures",
-                    "was it written without HAMILFLOW_STORE_SECRET? Give every task the same secret and rerun",
+                    "was it written without HAMILFLOW_STORE_SECRET? Give every task the same secret and rerun "
+                    "the task that produces it",
                 )
-            if not hmac.compare_digest(hmac.new(self._secret, payload, hashlib.sha256).digest(), mac):
+            if not any(hmac.compare_digest(_mac(k, version, flags, expected, digest), mac) for k in self._keys):
+                if found is not None and found[0] != expected:
+                    raise self._misplaced(ref, found[0], rerun)
                 raise fail(
                     "has an invalid HMAC signature",
-                    "was it written with a different HAMILFLOW_STORE_SECRET? Use one secret for all tasks and rerun",
+                    "was it written with a different HAMILFLOW_STORE_SECRET? Use one signing secret for all tasks "
+                    "and rerun; after rotating the secret, list the previous one in HAMILFLOW_STORE_VERIFY_SECRETS",
                 )
-        return cloudpickle.loads(payload)
+        if found is None:
+            raise fail("is not a hamilflow artifact (bad identity header)", rerun)
+        if found[0] != expected:
+            raise self._misplaced(ref, found[0], rerun)
+        return cloudpickle.loads(rest[found[1] :])
+
+    def _misplaced(self, ref: str, identity: bytes, rerun: str) -> ArtifactIntegrityError:
+        written_for = identity[:600].decode("ascii", "replace")
+        return ArtifactIntegrityError(
+            f"artifact {ref!r} in {self._where()} was written for {written_for!r}, not for this ref: it was copied "
+            f"or moved from another node, map index, run, DAG or namespace, and is refused unread; {rerun} "
+            "(artifacts cannot be copied between refs)"
+        )
 
     # ------------------------------------------------------------------ I/O
     def put(self, ref: str, value: Any) -> str:
@@ -224,13 +421,16 @@ class ArtifactStore:
             'd/r/n/_.pkl'
         """
         parts = _check_ref(ref)
-        data = self._encode(value)
+        data = self._encode(ref, value)
         final = self._path(*parts)
-        tmp_name = f".{parts[-1]}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        tmp_name = f".{_fit(parts[-1])[:64]}.{_machine()}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
         if self._fs is None:
             self._put_local(final, os.path.join(os.path.dirname(final), tmp_name), data, self.durable)
+            self._sweep_now_and_then(os.path.dirname(final))
         else:
-            self._put_fsspec(final, self._path(*parts[:-1], tmp_name), data)
+            directory = final.rsplit("/", 1)[0]
+            if self._put_fsspec(final, f"{directory}/{tmp_name}", data):
+                self._sweep_now_and_then(directory)
         return ref
 
     @staticmethod
@@ -260,12 +460,13 @@ class ArtifactStore:
         finally:
             os.close(fd)
 
-    def _put_fsspec(self, final: str, tmp: str, data: bytes) -> None:
+    def _put_fsspec(self, final: str, tmp: str, data: bytes) -> bool:
+        """Write through fsspec; True if a temp object was used (so there may be stray ones to sweep)."""
         fs = self._fs
         protocols = {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
         if protocols & _ATOMIC_PUT_PROTOCOLS:
             fs.pipe_file(final, data)
-            return
+            return False
         fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
         try:
             fs.pipe_file(tmp, data)
@@ -274,12 +475,21 @@ class ArtifactStore:
             with contextlib.suppress(Exception):  # best effort; keep the real error
                 fs.rm_file(tmp)
             raise
+        return True
+
+    def _read(self, path: str, start: int = 0, end: int | None = None) -> bytes:
+        if self._fs is not None:
+            return self._fs.cat_file(path, start=start, end=end)
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            return fh.read() if end is None else fh.read(end - start)
 
     def get(self, ref: str) -> Any:
         """Read, verify and unpickle the artifact under ``ref``.
 
         Raises ``ArtifactNotFoundError`` if missing, ``ArtifactIntegrityError`` if the
-        checksum or (with a secret) the signature does not match; nothing is unpickled then.
+        checksum, the ref it was written for or (with a secret) the signature does not
+        match; nothing is unpickled then.
 
         Example:
             >>> store = ArtifactStore("memory://doc-get")
@@ -288,13 +498,9 @@ class ArtifactStore:
         """
         path = self._path(*_check_ref(ref))
         try:
-            if self._fs is None:
-                with open(path, "rb") as fh:
-                    blob = fh.read()
-            else:
-                blob = self._fs.cat_file(path)
+            blob = self._read(path)
         except (FileNotFoundError, IsADirectoryError) as exc:
-            raise ArtifactNotFoundError(f"artifact {ref!r} not found in store {self.url}") from exc
+            raise ArtifactNotFoundError(f"artifact {ref!r} not found in store {self._where()}") from exc
         return self._decode(ref, blob)
 
     def get_many(self, refs: Iterable[str]) -> list[Any]:
@@ -306,8 +512,34 @@ class ArtifactStore:
         path = self._path(*_check_ref(ref))
         return os.path.isfile(path) if self._fs is None else bool(self._fs.isfile(path))
 
+    def _files(self, base: str) -> Iterator[tuple[list[str], str, dict[str, Any] | None]]:
+        """``(names below base, path, fsspec info or None)`` of every file under ``base``."""
+        if self._fs is None:
+            for directory, _, files in os.walk(base):
+                rel = os.path.relpath(directory, base)
+                for name in files:
+                    names = [*(rel.split(os.sep) if rel != "." else ()), name]
+                    yield names, os.path.join(directory, name), None
+        elif self._fs.exists(base):
+            for path, info in self._fs.find(base, detail=True).items():
+                path = path.rstrip("/")
+                yield path[len(base) + 1 :].split("/"), path, info
+
+    def _ref_at(self, path: str, prefix: str) -> str | None:
+        """The ref whose artifact is at ``path``, a shortened name, from its header; None if it is not one."""
+        with contextlib.suppress(OSError, ValueError):
+            head = self._read(path, 0, _HEADER_LEN + _ID_LEN)
+            if len(head) == _HEADER_LEN + _ID_LEN and head.startswith(MAGIC) and head[len(MAGIC)] == FORMAT_VERSION:
+                size = int.from_bytes(head[_HEADER_LEN:], "big")
+                identity = self._read(path, len(head), len(head) + size).decode("ascii")
+                scope = "".join(f"{s}/" for s in self._scope)
+                ref = identity.removeprefix(scope)
+                if identity.startswith(scope) and ref.startswith(prefix) and self._path(*_check_ref(ref)) == path:
+                    return ref
+        return None
+
     def list_run(self, dag_id: str, run_id: str) -> list[str]:
-        """Sorted refs of all artifacts of one run (temp files are skipped).
+        """Sorted refs of all artifacts of one run; abandoned temp files are swept, others skipped.
 
         Example:
             >>> store = ArtifactStore("memory://doc-list")
@@ -315,14 +547,22 @@ class ArtifactStore:
             >>> store.list_run("d", "r")
             ['d/r/n/_.pkl']
         """
-        base = self._run_path(dag_id, run_id)
-        if self._fs is None:
-            found = [os.path.join(d, f) for d, _, files in os.walk(base) for f in files]
-            rels = [os.path.relpath(p, self._root).replace(os.sep, "/") for p in found]
-        else:
-            found = self._fs.find(base) if self._fs.exists(base) else []
-            rels = [p.rstrip("/")[len(self._root) + 1 :] for p in found]
-        return sorted(r for r in rels if r.endswith(".pkl") and not r.rsplit("/", 1)[-1].startswith("."))
+        run = f"{_quote(dag_id, 'dag_id')}/{_quote(run_id, 'run_id')}"
+        refs, now = [], time.time()
+        for names, path, info in self._files(self._run_path(dag_id, run_id)):
+            if names[-1].startswith("."):
+                if names[-1].endswith(".tmp"):
+                    self._sweep_file(path, info, now, self.temp_max_age)
+                continue
+            if not names[-1].endswith(".pkl"):
+                continue
+            if any("~" in name for name in names):  # a shortened name: its header says its ref
+                ref = self._ref_at(path, f"{run}/")
+                if ref is not None:
+                    refs.append(ref)
+            else:
+                refs.append("/".join((run, *names)))
+        return sorted(refs)
 
     def delete_run(self, dag_id: str, run_id: str) -> None:
         """Remove every artifact of one run (and nothing else); a missing run is a no-op."""
@@ -332,3 +572,131 @@ class ArtifactStore:
                 shutil.rmtree(base)
         elif self._fs.exists(base):
             self._fs.rm(base, recursive=True)
+
+    # ----------------------------------------------------------- temp files
+    def sweep_temp(
+        self,
+        older_than: float | datetime.timedelta | None = None,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+    ) -> list[str]:
+        """Remove temp files left by killed writers, in this namespace (or one DAG, or one run).
+
+        A temp file of this machine goes as soon as its writer's process is gone; one of
+        another machine (or of an older hamilflow) once untouched for ``older_than``
+        seconds (default ``temp_max_age``). A live writer's temp file is never removed.
+        Returns the paths removed.
+
+        Example:
+            >>> ArtifactStore("memory://doc-sweep").sweep_temp(older_than=600)
+            []
+        """
+        if run_id is not None and dag_id is None:
+            raise ValueError("sweep_temp(run_id=...) needs the run's dag_id too")
+        if dag_id is None:
+            base = self._path()
+        elif run_id is None:
+            base = self._path(_quote(dag_id, "dag_id"))
+        else:
+            base = self._run_path(dag_id, run_id)
+        age = self.temp_max_age if older_than is None else _seconds(older_than)
+        now = time.time()
+        return [
+            path
+            for names, path, info in self._files(base)
+            if names[-1].startswith(".") and names[-1].endswith(".tmp") and self._sweep_file(path, info, now, age)
+        ]
+
+    def _sweep_file(self, path: str, info: dict[str, Any] | None, now: float, older_than: float) -> bool:
+        """Remove one temp file if its writer is gone; True if removed."""
+        name = path.rsplit("/" if self._fs is not None else os.sep, 1)[-1]
+        match = _TEMP.search(name)
+        if match and match["machine"] == _machine():
+            abandoned = not _pid_alive(int(match["pid"]))
+        else:
+            try:
+                mtime = os.stat(path).st_mtime if self._fs is None else _mtime(info or self._fs.info(path))
+            except FileNotFoundError:
+                return False  # renamed into place meanwhile
+            abandoned = mtime is not None and now - mtime >= older_than
+        if not abandoned:
+            return False
+        try:
+            if self._fs is None:
+                os.unlink(path)
+            else:
+                self._fs.rm_file(path)
+        except FileNotFoundError:
+            return False
+        return True
+
+    def _sweep_now_and_then(self, directory: str) -> None:
+        """After a write: sweep its folder, at most once per ``_SWEEP_EVERY`` seconds; never fails the write."""
+        now = time.monotonic()
+        last = self._swept.get(directory)
+        if last is not None and now - last < _SWEEP_EVERY:
+            return
+        if len(self._swept) > 10_000:
+            self._swept.clear()
+        self._swept[directory] = now
+        with contextlib.suppress(Exception):  # a sweep is housekeeping: the artifact is already written
+            wall = time.time()
+            if self._fs is None:
+                with os.scandir(directory) as entries:
+                    temps = [e.path for e in entries if e.name.startswith(".") and e.name.endswith(".tmp")]
+                for path in temps:
+                    self._sweep_file(path, None, wall, self.temp_max_age)
+            else:
+                for info in self._fs.ls(directory, detail=True):
+                    name = info["name"].rstrip("/").rsplit("/", 1)[-1]
+                    if name.startswith(".") and name.endswith(".tmp"):
+                        self._sweep_file(info["name"].rstrip("/"), info, wall, self.temp_max_age)
+
+
+# ------------------------------------------------------------------ from the environment
+def _settings_from_env() -> dict[str, Any]:
+    """Secrets, namespace and durability as the environment gives them now."""
+    secret = os.environ.get(_ENV_SECRET) or None
+    verify = tuple(s.strip() for s in os.environ.get(_ENV_VERIFY, "").split(",") if s.strip())
+    if verify and secret is None:
+        raise ValueError(
+            f"{_ENV_VERIFY} is set but {_ENV_SECRET} is empty: set {_ENV_SECRET} to the secret new artifacts "
+            f"are signed with (the verify list only adds older keys that are still accepted)"
+        )
+    return {
+        "secret": secret,
+        "verify_secrets": verify,
+        "namespace": os.environ.get(_ENV_NAMESPACE, ""),
+        "durable": os.environ.get("HAMILFLOW_STORE_DURABLE", "1") not in ("0", "false", "no"),
+    }
+
+
+_FROM_ENV: dict[tuple, ArtifactStore] = {}
+
+
+def store_from_env(url: str | os.PathLike[str] | None = None) -> ArtifactStore:
+    """The store at ``url`` (else ``$HAMILFLOW_STORE_URL``, else ``./.hamilflow/artifacts``), configured
+    by the environment *now*: ``HAMILFLOW_STORE_SECRET``, ``HAMILFLOW_STORE_VERIFY_SECRETS``,
+    ``HAMILFLOW_STORE_NAMESPACE``, ``HAMILFLOW_STORE_DURABLE``.
+
+    Call it for every task rather than keeping a store: it returns one cached store per
+    distinct configuration, so it is cheap, and a rotated secret or a changed URL or
+    namespace takes effect at the next call.
+
+    Example:
+        >>> store_from_env("memory://doc-env") is store_from_env("memory://doc-env")
+        True
+    """
+    url = os.fspath(url) if url is not None else os.environ.get(_ENV_URL) or _DEFAULT_URL
+    local = url.removeprefix("file://")
+    if "://" not in local:  # a relative folder means the current directory's
+        url = str(Path(local).expanduser().absolute())
+    settings = _settings_from_env()
+    key = (url, *settings.values())
+    store = _FROM_ENV.get(key)
+    if store is None:
+        if len(_FROM_ENV) > 64:  # only rotations and moves add entries; keep a long-lived worker bounded
+            _FROM_ENV.clear()
+        store = _FROM_ENV.setdefault(key, ArtifactStore(url, **settings))
+    return store
