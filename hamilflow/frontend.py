@@ -224,6 +224,18 @@ def _quiet_hamilton_resolution() -> Iterator[None]:
 _DEPENDENCY = {"REQUIRED": DependencyType.REQUIRED, "OPTIONAL": DependencyType.OPTIONAL}
 
 
+def _fix_for(error: Exception) -> str:
+    """The usual fix for a decorator that fails while its nodes are made."""
+    text = str(error)
+    if "hamilton.enable_power_user_mode" in text:
+        return "@resolve is a power-user decorator: add {'hamilton.enable_power_user_mode': True} to the config."
+    if "Missing type hint" in text:
+        return "Decorated functions need a type hint on every parameter and on the return value: add them."
+    if "declared but not provided" in text or isinstance(error, KeyError):
+        return "The decorator reads config keys that the config lacks: pass them with with_config({...})."
+    return "Check the decorator's arguments against Hamilton's documentation of that decorator."
+
+
 def nodes_from_hamilton(fn: Callable[..., Any], config: Mapping[str, Any], problems: list[str]) -> list[Node]:
     """The nodes Hamilton's decorators make of ``fn`` under ``config``, as hamilflow nodes."""
     from hamilton.function_modifiers import base as hamilton_decorators
@@ -234,8 +246,7 @@ def nodes_from_hamilton(fn: Callable[..., Any], config: Mapping[str, Any], probl
     except Exception as error:  # noqa: BLE001 - any decorator failure is the user's to fix, reported with its place
         problems.append(
             f"the decorators of {fn.__module__}.{defined_name(fn)} (line {line_of(fn)}) cannot be applied: "
-            f"{type(error).__name__}: {error}. "
-            "Fix the decorator's arguments (Hamilton's documentation lists what each one accepts)."
+            f"{type(error).__name__}: {str(error).rstrip('. ')}. {_fix_for(error)}"
         )
         return []
     nodes = []
