@@ -23,6 +23,13 @@ from hamilflow.runtime.store import (
 RUN_ID = "manual__2026-11-25T01:00:00+00:00"
 
 
+# The store reads HAMILFLOW_STORE_NAMESPACE (and from_env the secrets): tests start without any of them.
+@pytest.fixture(autouse=True)
+def _no_store_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("URL", "SECRET", "VERIFY_SECRETS", "NAMESPACE"):
+        monkeypatch.delenv(f"HAMILFLOW_STORE_{name}", raising=False)
+
+
 @pytest.fixture(params=["local", "memory"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ArtifactStore]:
     if request.param == "local":

@@ -82,6 +82,7 @@ FORMAT_VERSION = 2
 _FLAG_SIGNED = 0x01
 _HEADER_LEN = len(MAGIC) + 2 + 32 + 32
 _ID_LEN = 4  # bytes of the identity's length
+_MAX_IDENTITY = 1 << 16  # bytes; far above any real ref, and what a reader will trust a header to claim
 _MAC_DOMAIN = b"hamilflow artifact\0"
 _SAFE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 _REF_PART = re.compile(r"[A-Za-z0-9._%-]+")
@@ -167,7 +168,7 @@ def _as_key(secret: bytes | str | None, what: str) -> bytes | None:
         return None
     key = secret.encode() if isinstance(secret, str) else bytes(secret)
     if not key:
-        raise ValueError(f"{what} must not be empty (pass None to disable signing)")
+        raise ValueError(f"{what} must not be empty" + (" (pass None to disable signing)" if what == "secret" else ""))
     return key
 
 
@@ -252,6 +253,8 @@ class ArtifactStore:
     ) -> None:
         url = os.fspath(url) if url is not None else _DEFAULT_URL
         self._secret = _as_key(secret, "secret")
+        if isinstance(verify_secrets, (str, bytes)):  # one key, not its characters
+            verify_secrets = [verify_secrets]
         verify = [_as_key(s, "each of verify_secrets") for s in verify_secrets]
         if verify and self._secret is None:
             raise ValueError(
@@ -335,6 +338,11 @@ class ArtifactStore:
     def _encode(self, ref: str, value: Any) -> bytes:
         payload = cloudpickle.dumps(value, protocol=cloudpickle.DEFAULT_PROTOCOL)
         identity = self._identity(ref)
+        if len(identity) > _MAX_IDENTITY:
+            raise ValueError(
+                f"artifact ref {ref[:100]!r}... is {len(identity)} bytes long, more than {_MAX_IDENTITY}: "
+                "shorten the DAG id, run id or node name"
+            )
         head = len(identity).to_bytes(_ID_LEN, "big") + identity
         hasher = hashlib.sha256(head)
         hasher.update(payload)
@@ -531,6 +539,8 @@ class ArtifactStore:
             head = self._read(path, 0, _HEADER_LEN + _ID_LEN)
             if len(head) == _HEADER_LEN + _ID_LEN and head.startswith(MAGIC) and head[len(MAGIC)] == FORMAT_VERSION:
                 size = int.from_bytes(head[_HEADER_LEN:], "big")
+                if size > _MAX_IDENTITY:
+                    return None
                 identity = self._read(path, len(head), len(head) + size).decode("ascii")
                 scope = "".join(f"{s}/" for s in self._scope)
                 ref = identity.removeprefix(scope)

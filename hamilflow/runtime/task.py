@@ -35,7 +35,7 @@ from hamilflow.execution.node_runner import Step, run_steps
 from hamilflow.execution.plan import Plan, TaskSpec, build_plan
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime.spec import PipelineSpec
-from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore
+from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore, store_from_env
 
 Index = tuple[int, ...]
 
@@ -54,8 +54,11 @@ def default_store_url() -> str:
 
 
 def open_store(spec: PipelineSpec) -> ArtifactStore:
-    """The store a pipeline writes to: the spec's URL, else the environment's default."""
-    return ArtifactStore(spec.store_url or default_store_url(), secret=os.environ.get("HAMILFLOW_STORE_SECRET") or None)
+    """The store a pipeline writes to: the spec's URL, else the environment's default.
+
+    Opened per task from the environment of that moment, so a rotated key is seen.
+    """
+    return store_from_env(spec.store_url or default_store_url())
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -83,7 +86,6 @@ class LoadedPipeline:
         self.specs = {t.name: t for t in self.plan.tasks}
         self.steps = {t.name: [Step.of(self.graph.nodes[n]) for n in t.nodes] for t in self.plan.tasks}
         self.modes = {t.name: self.plan.read_modes(t) for t in self.plan.tasks}
-        self.store = open_store(spec)
 
 
 _LOADED: dict[tuple, LoadedPipeline] = {}
@@ -105,7 +107,7 @@ class TaskRun:
         self.pipeline = pipeline
         self.run_id = run_id
         self.external = external
-        self.store = pipeline.store
+        self.store = open_store(pipeline.spec)
         self._counts: dict[tuple[str, Index], int] = {}  # manifests read or written by this task
 
     def ref(self, node: str, index: Index) -> str:
