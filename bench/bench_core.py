@@ -5,6 +5,9 @@ Graphs (generated as module source and imported, so both libraries crawl a norma
 * ``chain-500``: ``n0(x)``, ``n1(n0)``, ... ``n499(n498)``; request ``n499``.
 * ``wide-1000 -> total``: ``w0(x)`` ... ``w999(x)`` and ``total(w0, ..., w999)``; request ``total``.
 * ``wide-1000 all``: the same module; request the 1,000 ``w*`` nodes.
+* ``decorated-500``: the chain again, every function decorated (in turn ``@tag``,
+  ``@config.when`` and a one-variant ``@parameterize``), so both libraries go through
+  Hamilton's decorator resolution; hamilflow's plain functions take a fast path instead.
 
 Each function is ``return <param> + <constant>``: the work is a few nanoseconds, so what
 is measured is the engine's overhead. Both libraries run with their ``DefaultAdapter``
@@ -42,6 +45,33 @@ def chain_source(n: int) -> str:
     return "\n".join(lines)
 
 
+def decorated_chain_source(n: int) -> str:
+    """The chain, each function decorated: one node per function, named n0 ... n{n-1}."""
+    lines = [
+        f'"""A generated chain of {n} decorated nodes."""',
+        "",
+        "from hamilton.function_modifiers import config, parameterize, source, tag, value",
+        "",
+    ]
+    for i in range(n):
+        previous = "x" if i == 0 else f"n{i - 1}"
+        if i % 3 == 0:
+            lines += [
+                "",
+                f'@tag(layer="l{i % 7}")',
+                f"def n{i}({previous}: int) -> int:",
+                f"    return {previous} + 1",
+                "",
+            ]
+        elif i % 3 == 1:
+            lines += ["", '@config.when(mode="x")', f"def n{i}__x({previous}: int) -> int:"]
+            lines += [f"    return {previous} + 1", ""]
+        else:
+            lines += ["", f'@parameterize(n{i}={{"prev": source("{previous}"), "step": value(1)}})']
+            lines += [f"def make_n{i}(prev: int, step: int) -> int:", "    return prev + step", ""]
+    return "\n".join(lines)
+
+
 def chain_plain_source(module: str, n: int) -> str:
     body = ["    v = n0(x)"] + [f"    v = n{i}(v)" for i in range(1, n)]
     return "\n".join([f"from {module} import *  # noqa", "", "", "def run(x):", *body, "    return v", ""])
@@ -76,17 +106,18 @@ def wide_plain_source(module: str, n: int) -> str:
     )
 
 
-def make_driver(engine: str, module):
+def make_driver(engine: str, module, config: dict | None = None):
+    config = config or {}
     if engine == "hamilflow":
-        return hamilflow.driver.Driver({}, module, adapter=hamilflow.base.DefaultAdapter())
-    return hamilton.driver.Driver({}, module, adapter=hamilton.base.DefaultAdapter())
+        return hamilflow.driver.Driver(config, module, adapter=hamilflow.base.DefaultAdapter())
+    return hamilton.driver.Driver(config, module, adapter=hamilton.base.DefaultAdapter())
 
 
 def function_nodes(dr) -> int:
     return sum(1 for v in dr.list_available_variables() if not v.is_external_input)
 
 
-def bench_case(name, module, final_vars, n_nodes, expected, plain, repeat):
+def bench_case(name, module, final_vars, n_nodes, expected, plain, repeat, config=None):
     """Build and execute times of one graph on both engines and plain Python.
 
     The engines are measured in alternation, round after round, so that a burst of load
@@ -95,7 +126,7 @@ def bench_case(name, module, final_vars, n_nodes, expected, plain, repeat):
     inputs = {"x": 1}
     warm = {}
     for engine in ENGINES:
-        dr = warm[engine] = make_driver(engine, module)
+        dr = warm[engine] = make_driver(engine, module, config)
         assert function_nodes(dr) == n_nodes_in_module(module), (engine, name, function_nodes(dr))
         got = dr.execute(final_vars, inputs=inputs)
         assert {k: got[k] for k in final_vars} == expected, (engine, name)
@@ -107,7 +138,9 @@ def bench_case(name, module, final_vars, n_nodes, expected, plain, repeat):
     for _ in range(repeat["rounds"]):
         for engine in ENGINES:
             holder = []
-            samples[(engine, "build")].append(c.once(lambda e=engine, h=holder: h.append(make_driver(e, module))))
+            samples[(engine, "build")].append(
+                c.once(lambda e=engine, h=holder: h.append(make_driver(e, module, config)))
+            )
             samples[(engine, "first")].append(c.once(lambda d=holder[0]: d.execute(final_vars, inputs=inputs)))
             dr = warm[engine]
             for _ in range(repeat["execute"]):
@@ -205,6 +238,20 @@ def main() -> None:
         )
     )
 
+    decorated = c.load_module("bench_decorated_500", decorated_chain_source(500))
+    cases.append(
+        bench_case(
+            "decorated-500",
+            decorated,
+            ["n499"],
+            500,
+            {"n499": 501},
+            lambda: {"n499": chain_plain.run(1)},
+            repeat,
+            config={"mode": "x"},
+        )
+    )
+
     print()
     print("Build (ms, min / median of repeats):")
     rows = []
@@ -262,6 +309,9 @@ def main() -> None:
         f"   build chain-500, Hamilton / hamilflow >= 3x: {build_ratio:.1f}x"
         f" -> {'met' if build_ratio >= 3 else 'MISSED'}"
     )
+    decorated_case = next(case for case in cases if case["case"] == "decorated-500")
+    decorated_ratio = decorated_case["hamilton"]["build_ms"]["min"] / decorated_case["hamilflow"]["build_ms"]["min"]
+    print(f"   build decorated-500, Hamilton / hamilflow (both resolve Hamilton's decorators): {decorated_ratio:.1f}x")
     for key, label in (("execute_us_per_node", "repeated"), ("first_execute_us_per_node", "first")):
         for case in cases:
             plain = case["plain"]["execute_us_per_node"]["min"]

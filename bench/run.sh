@@ -5,8 +5,8 @@
 #   bash bench/run.sh --quick    # smoke run: fewer repeats and sizes
 #
 # The first run creates bench/.venv with hamilflow (editable, with the dask extra) and
-# apache-hamilton==1.90.0. Apache Hamilton is a dependency of this benchmark environment
-# only, never of hamilflow. Needs only a Python >= 3.10 with the venv module (PYTHON=... to
+# apache-hamilton==1.90.0 (hamilflow's front end depends on apache-hamilton; the benchmark pins
+# the version it compares against). Needs only a Python >= 3.10 with the venv module (PYTHON=... to
 # choose one; BENCH_VENV=... to use another environment that already has both installed).
 set -euo pipefail
 

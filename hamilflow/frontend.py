@@ -28,6 +28,8 @@ import types
 import typing
 from typing import Any, Callable, Iterator, Mapping
 
+from hamilton.function_modifiers import base as hamilton_decorators
+
 from hamilflow import htypes
 from hamilflow.node import DependencyType, Node, NodeKind
 
@@ -67,24 +69,33 @@ def is_plain(fn: Callable[..., Any]) -> bool:
 def nodes_of_module(module: types.ModuleType, config: Mapping[str, Any], problems: list[str]) -> list[Node]:
     """Every node the functions of ``module`` define under ``config``; problems go to ``problems``."""
     nodes: list[Node] = []
-    for fn in functions_of(module):
-        if is_plain(fn):
-            node = node_from_function(fn, module.__name__, problems)
-            if node is not None:
-                nodes.append(node)
-        else:
-            nodes.extend(nodes_from_hamilton(fn, config, problems))
+    hamilton_config = dict(config)
+    with _quiet_hamilton_resolution():
+        for fn in functions_of(module):
+            if is_plain(fn):
+                node = node_from_function(fn, module.__name__, problems)
+                if node is not None:
+                    nodes.append(node)
+            else:
+                nodes.extend(nodes_from_hamilton(fn, hamilton_config, problems))
     return nodes
 
 
+def _code_of(fn: Callable[..., Any]) -> types.CodeType | None:
+    if "__wrapped__" in getattr(fn, "__dict__", ()):
+        fn = inspect.unwrap(fn)
+    return getattr(fn, "__code__", None)
+
+
 def line_of(fn: Callable[..., Any]) -> int | None:
-    code = getattr(inspect.unwrap(fn), "__code__", None)
+    """The line ``fn``'s definition starts on (its first decorator's line), where known."""
+    code = _code_of(fn)
     return code.co_firstlineno if code is not None else None
 
 
 def defined_name(fn: Callable[..., Any]) -> str:
     """The name ``fn`` has in its ``def`` (Hamilton renames a chosen ``@config.when`` variant)."""
-    code = getattr(inspect.unwrap(fn), "__code__", None)
+    code = _code_of(fn)
     return code.co_name if code is not None else fn.__name__
 
 
@@ -238,11 +249,8 @@ def _fix_for(error: Exception) -> str:
 
 def nodes_from_hamilton(fn: Callable[..., Any], config: Mapping[str, Any], problems: list[str]) -> list[Node]:
     """The nodes Hamilton's decorators make of ``fn`` under ``config``, as hamilflow nodes."""
-    from hamilton.function_modifiers import base as hamilton_decorators
-
     try:
-        with _quiet_hamilton_resolution():
-            resolved = hamilton_decorators.resolve_nodes(fn, dict(config))
+        resolved = hamilton_decorators.resolve_nodes(fn, config)
     except Exception as error:  # noqa: BLE001 - any decorator failure is the user's to fix, reported with its place
         problems.append(
             f"the decorators of {fn.__module__}.{defined_name(fn)} (line {line_of(fn)}) cannot be applied: "
