@@ -145,11 +145,18 @@ class FunctionGraph:
         return sorted(names, key=self._position.__getitem__)
 
     def leaves(self) -> list[str]:
-        """The default outputs: top-level function nodes that nothing else uses, in order."""
+        """The default outputs: top-level function nodes that nothing else uses, in order.
+
+        Nodes Hamilton marks as internal to a decorator (``hamilton.non_final_node``, such as
+        a subdag's unused intermediate values) are left out.
+        """
         return [
             n
             for n in self.order
-            if not self.nodes[n].is_external_input and not self.nodes[n].dependents and not self.blocks.path_of(n)
+            if not self.nodes[n].is_external_input
+            and not self.nodes[n].dependents
+            and not self.blocks.path_of(n)
+            and not self.nodes[n].tags.get("hamilton.non_final_node")
         ]
 
     def external_inputs(self) -> list[Node]:

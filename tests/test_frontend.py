@@ -168,3 +168,19 @@ def test_parallelizable_and_collect_are_hamiltons_classes() -> None:
 )
 def test_types_match_takes_hamiltons_argument_order(param_type, node_type) -> None:
     assert htypes.types_match(param_type, node_type) == hamilton_htypes.types_match(param_type, node_type)
+
+
+def test_default_outputs_leave_out_what_a_decorator_marks_internal(module_from_source) -> None:
+    module_from_source(  # importable by name, as the subdag imports it
+        "def unused_inside(seed: int) -> int:\n    return seed\ndef result(seed: int) -> int:\n    return seed + 1\n",
+        name="inner_for_leaves",
+    )
+    outer = module_from_source(
+        "from hamilton.function_modifiers import subdag, value\n"
+        "import inner_for_leaves\n"
+        "@subdag(inner_for_leaves, inputs={'seed': value(1)})\n"
+        "def wrapped(result: int) -> int:\n    return result\n"
+    )
+    graph = FunctionGraph.from_modules(outer)
+    assert graph.nodes["wrapped.unused_inside"].tags["hamilton.non_final_node"] is True
+    assert graph.leaves() == ["wrapped"]
