@@ -59,6 +59,13 @@ def _output_name(output: Any, module_names: set[str]) -> str:
     )
 
 
+def _declared_type(node: Any) -> Any:
+    """The type as the function declares it (an expander's node keeps the type of one item)."""
+    if node.is_expander:
+        return htypes.Parallelizable if node.type is Any else htypes.Parallelizable[node.type]
+    return node.type
+
+
 class Driver:
     """Builds the graph of ``modules`` under ``config`` and runs it.
 
@@ -191,7 +198,7 @@ class Driver:
         return [
             Variable(
                 name=node.name,
-                type=node.type,
+                type=_declared_type(node),
                 tags=dict(node.tags),
                 is_external_input=node.is_external_input,
                 originating_functions=node.originating_functions,

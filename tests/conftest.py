@@ -9,6 +9,8 @@ from typing import Callable
 
 import pytest
 
+pytest_plugins = ["tests.airflow_fixtures"]  # the embedded-Airflow fixtures, for every folder that asks
+
 _module_numbers = itertools.count()
 
 

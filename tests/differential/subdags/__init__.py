@@ -1,0 +1,1 @@
+"""Modules that corpus pipelines load into subdag/parameterized_subdag; not pipelines themselves."""
