@@ -23,8 +23,21 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_compile_writes_a_dag_file(in_repo, tmp_path, capsys) -> None:
     output = tmp_path / "dags" / "wc.py"
     code = main(
-        ["compile", "-m", "examples.word_count.pipeline", "--dag-id", "wc", "--output-var", "total_words",
-         "--param", "corpus=empty", "--schedule", "@daily", "--output", str(output)]
+        [
+            "compile",
+            "-m",
+            "examples.word_count.pipeline",
+            "--dag-id",
+            "wc",
+            "--output-var",
+            "total_words",
+            "--param",
+            "corpus=empty",
+            "--schedule",
+            "@daily",
+            "--output",
+            str(output),
+        ]
     )
     assert code == 0
     assert capsys.readouterr().out.strip() == f"wrote {output}"

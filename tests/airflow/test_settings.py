@@ -34,7 +34,12 @@ def test_params_are_typed_with_defaults_and_run_conf_overrides_them(compile_dag,
 
     assert result.outputs["settings"] == local(INPUTS, ["settings"], conf)["settings"]
     assert result.outputs["settings"] == {
-        "name": "airflow", "times": 5, "ratio": 0.5, "loud": False, "words": ["a", "b"], "limit": 3
+        "name": "airflow",
+        "times": 5,
+        "ratio": 0.5,
+        "loud": False,
+        "words": ["a", "b"],
+        "limit": 3,
     }
     assert result.outputs["when"] == {
         "logical_date": "2025-03-04T00:00:00+00:00",
@@ -43,7 +48,10 @@ def test_params_are_typed_with_defaults_and_run_conf_overrides_them(compile_dag,
         "run_id": result.run_id,
     }
     assert result.outputs["where"] == {
-        "dag_id": "inputs_params", "task_id": "where", "try_number": 1, "has_run_after": True
+        "dag_id": "inputs_params",
+        "task_id": "where",
+        "try_number": 1,
+        "has_run_after": True,
     }
 
 
