@@ -49,7 +49,7 @@ def test_compile_writes_a_dag_file(in_repo, tmp_path, capsys) -> None:
 def test_compile_check_passes_on_the_committed_dag_files(in_repo, capsys) -> None:
     assert main(["compile", "--check"]) == 0
     out = capsys.readouterr().out
-    for name in ("word_count", "features", "nested"):
+    for name in ("word_count", "features", "nested", "data_quality", "sales_by_region", "regional_models"):
         assert f"airflow_dags/{name}.py: up to date" in out
 
 

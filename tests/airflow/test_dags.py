@@ -12,7 +12,7 @@ from tests.airflow.conftest import REPO
 
 pytestmark = pytest.mark.airflow
 
-EXAMPLES = ("word_count", "features", "nested")
+EXAMPLES = ("word_count", "features", "nested", "data_quality", "sales_by_region", "regional_models")
 
 
 def _xcoms(dag_id: str, run_id: str) -> dict[tuple[str, int], object]:
