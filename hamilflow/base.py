@@ -17,6 +17,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from hamilflow import htypes
+from hamilflow.errors import ResultError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -119,7 +120,7 @@ class PandasDataFrameResult(ResultMixin):
             )
             for column, data in parts.items():
                 if column in columns:
-                    raise ValueError(
+                    raise ResultError(
                         f"column '{column}' would appear twice in the result DataFrame; rename the "
                         "output or the DataFrame column that produces it."
                     )
@@ -139,7 +140,7 @@ class StrictIndexTypePandasDataFrameResult(PandasDataFrameResult):
     def build_result(**outputs: Any) -> pd.DataFrame:
         mismatch = _index_mismatch(outputs)
         if mismatch:
-            raise ValueError(f"{mismatch}. Give them the same index type, or use PandasDataFrameResult to join anyway.")
+            raise ResultError(f"{mismatch}. Give them the same index type, or use PandasDataFrameResult to join anyway")
         return PandasDataFrameResult.combine(outputs)
 
 
@@ -156,7 +157,7 @@ class NumpyMatrixResult(ResultMixin):
 
         lengths = {name: len(v) for name, v in outputs.items() if not np.isscalar(v)}
         if len(set(lengths.values())) > 1:
-            raise ValueError(
+            raise ResultError(
                 "outputs have different lengths, so they cannot be matrix columns: "
                 + ", ".join(f"{n}={n_rows}" for n, n_rows in lengths.items())
             )

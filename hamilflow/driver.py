@@ -19,12 +19,11 @@ from typing import Any, Iterable, Mapping
 from hamilflow import base, htypes, visualize
 from hamilflow.errors import ExecutionRequestError, HamilflowError
 from hamilflow.execution import executors as executors_module
-from hamilflow.execution.grouping import GroupingStrategy
-from hamilflow.execution.node_runner import Step, run_steps
-from hamilflow.execution.plan import build_plan
+from hamilflow.execution.grouping import GroupingStrategy, GroupNodesAllAsOne
+from hamilflow.execution.node_runner import run_nodes
+from hamilflow.execution.plan import Plan, build_plan
 from hamilflow.execution.runner import run_plan
 from hamilflow.graph import FunctionGraph
-from hamilflow.node import NodeKind
 
 
 @dataclass
@@ -57,6 +56,15 @@ def _output_name(output: Any, module_names: set[str]) -> str:
     raise ExecutionRequestError(
         [f"cannot request {output!r}: name an output by string, by a function of the modules or by a Variable."]
     )
+
+
+@dataclass
+class _Request:
+    """A request planned once: its plan and checks, and for in-process runs the nodes to call."""
+
+    plan: Plan
+    checks: tuple
+    in_process: tuple[list[Any], list[tuple[str, ...]]] | None = None  # (nodes, drops) when nothing is mapped
 
 
 def _declared_type(node: Any) -> Any:
@@ -99,8 +107,7 @@ class Driver:
             return check(required, produced) or htypes.fits(produced, required)
 
         self.graph = FunctionGraph.from_modules(*modules, config=config, type_check=type_check)
-        self._programs: dict[tuple, Any] = {}
-        self._steps: dict[str, Step] = {}  # per node, shared by every request
+        self._requests: dict[tuple, _Request] = {}
 
     @property
     def config(self) -> dict[str, Any]:
@@ -142,41 +149,37 @@ class Driver:
             computed = self.raw_execute([v for v in final_vars if v not in passthrough], overrides, False, inputs)
             return {v: computed[v] if v in computed else inputs[v] for v in final_vars}
         key = (tuple(final_vars), frozenset(inputs), frozenset(overrides))
-        program = self._programs.get(key)
-        if program is None:
+        request = self._requests.get(key)
+        if request is None:
             checks = self.graph.request_checks(final_vars, inputs, overrides)
             self.validate_execution(final_vars, inputs, overrides, _cached=checks)  # before planning
-            program = self._programs[key] = (*self._prepare(final_vars, overrides), checks)
+            request = self._requests[key] = self._prepare(final_vars, overrides, checks)
         else:
-            self.validate_execution(final_vars, inputs, overrides, _cached=program[2])
+            self.validate_execution(final_vars, inputs, overrides, _cached=request.checks)
         if display_graph:
             self.visualize_execution(final_vars, "./execution.dot", inputs=inputs, overrides=overrides)
         values = {**self.graph.config, **inputs, **overrides}
-        if program[0] == "plan":
-            return run_plan(self.graph, program[1], values, self.execution_manager, self.adapter, self.progress)
-        run_steps(program[1], values, self.adapter)
+        if request.in_process is None:
+            return run_plan(self.graph, request.plan, values, self.execution_manager, self.adapter, self.progress)
+        nodes, drops = request.in_process
+        run_nodes(nodes, values, self.adapter, drops)
         return {name: values[name] for name in final_vars}
 
-    def _prepare(self, final_vars: list[str], overrides: Mapping[str, Any]) -> tuple[str, Any]:
+    def _prepare(self, final_vars: list[str], overrides: Mapping[str, Any], checks: tuple) -> _Request:
+        """Plan a request once; later calls with the same names reuse it."""
         needed = self.graph.needed_for(final_vars, overrides)
         block_path = self.graph.blocks.path
         dynamic = self.execution_manager is not None or (
             self.graph.has_blocks and any(block_path.get(n) or self.graph.nodes[n].is_expander for n in needed)
         )
+        grouping = self.grouping_strategy if dynamic else GroupNodesAllAsOne()
+        plan = build_plan(self.graph, final_vars, overrides, grouping, fingerprint=False)
         if dynamic:
-            return "plan", build_plan(self.graph, final_vars, overrides, self.grouping_strategy, fingerprint=False)
-        nodes = self.graph.nodes
-        ordered = (
-            self.graph.sorted(needed)
-            if len(needed) * 8 < len(nodes)
-            else [n for n in self.graph.order if n in needed]  # cheaper than sorting most of the graph
-        )
-        steps = self._steps
-        to_run = [n for n in ordered if nodes[n].kind is not NodeKind.INPUT and n not in overrides]
-        for name in to_run:
-            if name not in steps:
-                steps[name] = Step.of(nodes[name])
-        return "steps", [steps[n] for n in to_run]
+            return _Request(plan, checks)
+        # no blocks: one task, run right here; its drops let each value go after its last reader
+        nodes = [self.graph.nodes[n] for task in plan.tasks for n in task.nodes]
+        drops = [d for task in plan.tasks for d in task.drops]
+        return _Request(plan, checks, in_process=(nodes, drops))
 
     def validate_execution(
         self,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 
 class HamilflowError(Exception):
-    """Base of every error hamilflow raises itself (user exceptions pass through unchanged)."""
+    """Base of every error hamilflow raises itself (user exceptions pass through unchanged).
+
+    Subclasses also derive from the built-in error a Hamilton user would catch for the same
+    problem (``ValueError`` for a bad graph or request), so ported ``except`` clauses still work.
+    """
+
+
+class EnvironmentProblem(HamilflowError, RuntimeError):
+    """Something hamilflow needs outside Python is missing (Graphviz's ``dot``, a running Ray, ...)."""
 
 
 class GraphError(HamilflowError, ValueError):
@@ -16,6 +24,14 @@ class GraphError(HamilflowError, ValueError):
         lines = [f"{header} ({count} problem{'s' if count != 1 else ''}):"]
         lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
         super().__init__("\n".join(lines))
+
+
+class ResultError(HamilflowError, ValueError):
+    """The outputs cannot be shaped into the result the result builder makes."""
+
+
+class SettingError(HamilflowError, ValueError):
+    """An argument or setting given to hamilflow itself is invalid (a ref, a grouping, a secret, ...)."""
 
 
 class ExecutionRequestError(GraphError):

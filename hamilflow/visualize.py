@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from hamilflow import htypes
+from hamilflow.errors import EnvironmentProblem
 
 if TYPE_CHECKING:
     from hamilflow.graph import FunctionGraph
@@ -88,7 +89,7 @@ def write(dot: str, output_file_path: str, format: str | None = None) -> Path:
     if binary is None:
         fallback = path.with_suffix(".dot")
         fallback.write_text(dot)
-        raise RuntimeError(
+        raise EnvironmentProblem(
             f"cannot render {path}: Graphviz's 'dot' program is not installed (apt-get install graphviz, "
             f"or brew install graphviz). The DOT text was written to {fallback}."
         )

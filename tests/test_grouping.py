@@ -8,6 +8,7 @@ import types
 import pytest
 
 from hamilflow import driver
+from hamilflow.errors import HamilflowError
 from hamilflow.execution import executors, grouping
 from hamilflow.execution.plan import build_plan
 from hamilflow.graph import FunctionGraph
@@ -161,7 +162,7 @@ class EverythingTogether(grouping.GroupingStrategy):
 
 
 def test_a_strategy_that_mixes_blocks_is_refused() -> None:
-    with pytest.raises(ValueError, match="grouping put nodes of different blocks in one task"):
+    with pytest.raises(HamilflowError, match="grouping put nodes of different blocks in one task"):
         build_plan(FunctionGraph.from_modules(map_reduce), ["total_words"], grouping=EverythingTogether())
 
 

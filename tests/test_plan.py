@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hamilflow.execution.plan import Plan, TaskSpec, build_plan
+from hamilflow.execution.plan import Plan, Read, ReadKind, build_plan
 from hamilflow.graph import FunctionGraph
 from tests.resources.dynamic import map_reduce, multi_collect, nested
 
@@ -27,14 +27,41 @@ def plan_of(module: types.ModuleType, outputs: list[str], **kwargs) -> Plan:
 
 def test_the_seed_map_reduce_plans_three_tasks() -> None:
     plan = plan_of(map_reduce, ["total_words"])
-    assert plan.tasks == (
-        TaskSpec("url", ("url",), (), (), (), ("url",), expanders=("url",)),
-        TaskSpec("url_loaded__counts", ("url_loaded", "counts"), ("url",), ("url",), (), ("counts",)),
-        TaskSpec("total_words", ("total_words",), (), ("counts",), (), ("total_words",), collects=(("counts", "url"),)),
-    )
+    url, work, total = plan.tasks
+    assert (url.name, url.nodes, url.path, url.reads, url.outputs) == ("url", ("url",), (), (), ("url",))
+    assert url.expanders == ("url",) and url.lists_own_chunks
+    assert (work.name, work.nodes, work.path, work.outputs) == (
+        "url_loaded__counts", ("url_loaded", "counts"), ("url",), ("counts",),
+    )  # fmt: skip
+    assert work.reads == (Read("url", ReadKind.ITEM, 0, "url"),) and work.upstream == ("url",)
+    assert work.drops == (("url",), ("url_loaded",))  # each value goes after its last reader; counts is returned
+    assert total.reads == (Read("counts", ReadKind.COLLECT, 0, "url_loaded__counts", block="url"),)
+    assert total.upstream == ("url_loaded__counts",) and not total.lists_own_chunks
+    assert url.holds == (("url", 0),)  # the block's tasks read url's items: kept until the block is open
     assert plan.value_paths == {"url": ("url",), "url_loaded": ("url",), "counts": ("url",), "total_words": ()}
     assert plan.producer == {"url": "url", "url_loaded": "url_loaded__counts", "counts": "url_loaded__counts",
                              "total_words": "total_words"}  # fmt: skip
+    assert plan.collected_in == {"url": ("counts",)}
+    assert plan.tasks_at == {(): ("url", "total_words"), ("url",): ("url_loaded__counts",)}
+
+
+def test_reads_of_every_kind_and_their_depths() -> None:
+    plan = plan_of(nested, NESTED_OUTPUTS)
+    kinds = {(t.name, r.value): (r.kind, r.depth) for t in plan.tasks for r in t.reads}
+    assert set(kinds.values()) >= {(ReadKind.ITEM, 0), (ReadKind.ITEM, 1), (ReadKind.COLLECT, 0), (ReadKind.COLLECT, 1)}
+    for task in plan.tasks:
+        for read in task.reads:
+            assert read.producer == plan.producer[read.value]
+            assert read.gathers == (read.kind in (ReadKind.COLLECT, ReadKind.ALL_ITEMS))
+            if read.gathers:
+                assert read.block == plan.value_paths[read.value][-1] and read.depth < len(plan.value_paths[read.value])
+
+
+def test_only_a_top_level_task_with_one_expander_lists_its_own_chunks() -> None:
+    plan = plan_of(nested, NESTED_OUTPUTS)
+    for task in plan.tasks:
+        assert task.lists_own_chunks == (not task.path and len(task.expanders) == 1), task.name
+    assert any(t.expanders and t.path for t in plan.tasks)  # an inner block: listed by an items task
 
 
 def test_overridden_nodes_are_not_planned_and_become_external_inputs() -> None:
@@ -42,7 +69,7 @@ def test_overridden_nodes_are_not_planned_and_become_external_inputs() -> None:
     assert plan.overrides == ("pairs",)
     assert "pairs" not in plan.producer
     (summary,) = [t for t in plan.tasks if t.name == "summary"]
-    assert summary.external_inputs == ("pairs",) and summary.inputs == ("mixed",)
+    assert summary.external == ("pairs",) and summary.inputs == ("mixed",)
     assert not any(t.name in {"a_cube"} or "a_cube" in t.nodes for t in plan.tasks)  # only pairs needed it
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from hamilflow import driver
 from hamilflow.errors import ExecutionRequestError
-from hamilflow.execution import executors
+from hamilflow.execution import executors, grouping
 from hamilflow.execution.plan import build_plan
 from hamilflow.execution.runner import Runner, run_plan
 from hamilflow.graph import FunctionGraph
@@ -45,12 +45,12 @@ class CountingRunner(Runner):
 
     def open_scope(self, path: tuple[str, ...], index: tuple[int, ...]) -> None:
         self.work["scopes opened"] += 1
-        self.work["instances created"] += len(self.tasks_at.get(path, ()))
+        self.work["instances created"] += len(self.plan.tasks_at.get(path, ()))
         super().open_scope(path, index)
 
     def fire(self, event: tuple) -> None:
         self.work["events fired"] += 1
-        self.work["instances woken"] += len(self.waiters.get(event, ()))
+        self.work["instances woken"] += len(self.state.waiters.get(event, ()))
         super().fire(event)
 
     def inputs_for(self, instance: tuple, base: Mapping[str, Any]) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def test_bookkeeping_grows_linearly_with_items() -> None:
     for m in (0, 20_000, 40_000):
         runner = CountingRunner(graph, plan)
         assert runner.run({"m": m}) == {"total": sum(2 * (i + 7) for i in range(m))}
-        assert not runner.waiting and not runner.waiters  # nothing left waiting
+        assert not runner.state.waiting and not runner.state.waiters  # nothing left waiting
         work[m] = runner.work
     for m in (20_000, 40_000):
         # one task instance per item (the block is one task), plus the 3 top-level tasks
@@ -242,3 +242,84 @@ def test_unknown_outputs_are_reported_not_a_key_error() -> None:
     dr = dynamic_driver(map_reduce)
     with pytest.raises(ExecutionRequestError, match="unknown output 'total_word'.*Did you mean 'total_words'"):
         dr.execute(["total_word"])
+
+
+# ---------------------------------------------------------------------------- memory
+LIVE_VALUES = """
+class Big:
+    live = 0
+    peak = 0
+
+    def __init__(self):
+        Big.live += 1
+
+    def __del__(self):
+        Big.live -= 1
+
+def _seen():
+    Big.peak = max(Big.peak, Big.live)
+
+def a(seed: int) -> Big:
+    return Big()
+
+def b(a: Big) -> Big:
+    _seen()
+    return Big()
+
+def c(b: Big) -> Big:
+    _seen()
+    return Big()
+
+def d(c: Big) -> Big:
+    _seen()
+    return Big()
+
+def e(d: Big) -> Big:
+    _seen()
+    return Big()
+
+def f(e: Big) -> Big:
+    _seen()
+    return Big()
+"""
+
+
+@pytest.mark.parametrize(
+    "how",
+    ["in-process", "dynamic, one task per node", "dynamic, one task", "threads, one task per node"],
+)
+def test_each_value_is_released_once_its_last_reader_has_run(module_from_source, how: str) -> None:
+    module = module_from_source(LIVE_VALUES)
+    builder = driver.Builder().with_modules(module)
+    if how != "in-process":
+        builder = builder.enable_dynamic_execution(allow_experimental_mode=True)
+        strategy = grouping.GroupNodesAllAsOne() if how == "dynamic, one task" else grouping.GroupNodesIndividually()
+        builder = builder.with_grouping_strategy(strategy)
+        if how.startswith("threads"):
+            builder = builder.with_local_executor(executors.MultiThreadingExecutor(2))
+    result = builder.build().execute(["f"], inputs={"seed": 1})
+    assert isinstance(result["f"], module.Big)
+    # when each node starts, only its own input is alive: the chain's earlier values are gone
+    assert module.Big.peak == 1
+    del result
+    assert module.Big.live == 0
+
+
+def test_values_inside_blocks_and_the_items_are_released_as_the_run_goes() -> None:
+    graph = FunctionGraph.from_modules(scale)
+    plan = build_plan(graph, ["total"], grouping=grouping.GroupNodesIndividually())
+    runner = Runner(graph, plan)
+    peak = 0
+    finish = runner.finish
+
+    def tracking_finish(instance, outputs):
+        nonlocal peak
+        finish(instance, outputs)
+        peak = max(peak, len(runner.state.results))
+
+    runner.finish = tracking_finish
+    assert runner.run({"m": 2_000}) == {"total": sum(2 * (i + 7) for i in range(2_000))}
+    assert runner.state.results.keys() == {("total", ())} and not runner.state.readers  # only the output is left
+    # the collected values wait for the collector; each item's 'shifted' goes once 'doubled' has read it
+    # (kept to the end of the run, the two per-item values alone would be 4,000 entries)
+    assert 2_000 <= peak <= 2_000 + 10

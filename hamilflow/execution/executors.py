@@ -8,7 +8,7 @@ plug in the same way. ``inline`` executors run work immediately in the caller's 
 Process pools ship work with cloudpickle, so lambdas, closures, functions defined in
 ``__main__`` or a notebook, and locally defined classes all cross the process boundary.
 A user's exception comes back as itself, even one that plain unpickling could not
-re-create (see :func:`portable_error`).
+re-create (see :mod:`hamilflow.execution.portable_errors`).
 
     >>> from hamilflow.execution import executors
     >>> manager = executors.DefaultExecutionManager(
@@ -27,7 +27,19 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import cloudpickle
 
-from hamilflow.errors import HamilflowError
+from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
+
+__all__ = [
+    "DefaultExecutionManager",
+    "ExecutionManager",
+    "MultiProcessingExecutor",
+    "MultiThreadingExecutor",
+    "SynchronousLocalTaskExecutor",
+    "TaskExecutor",
+    "WorkerError",
+    "portable_error",
+    "restore_error",
+]
 
 if TYPE_CHECKING:
     from hamilflow.execution.plan import TaskSpec
@@ -110,55 +122,6 @@ class MultiThreadingExecutor(_PoolExecutor):
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         return self._ensure_pool().submit(fn, *args)
-
-
-class WorkerError(HamilflowError):
-    """Stands in for an exception raised in a worker that could not be sent back to the caller."""
-
-
-class _CarriedError(Exception):
-    """An exception pickle cannot re-create, carried as ``(class, args, attributes)``.
-
-    Unpickling an exception calls its class with the exception's ``args``; a class whose
-    ``__init__`` wants other arguments fails there. :func:`restore_error` rebuilds it
-    without calling ``__init__``, so the caller still gets the user's own exception type.
-    """
-
-
-def _round_trips(error: BaseException) -> bool:
-    try:
-        cloudpickle.loads(cloudpickle.dumps(error))
-        return True
-    except Exception:  # noqa: BLE001 - any failure means the other side could not rebuild it
-        return False
-
-
-def portable_error(error: BaseException) -> BaseException:
-    """``error`` in a form that survives pickling; the other side calls :func:`restore_error`."""
-    if _round_trips(error):
-        return error
-    carried = _CarriedError(type(error), error.args, dict(vars(error)))
-    if _round_trips(carried):
-        return carried
-    stand_in = WorkerError(
-        f"{type(error).__module__}.{type(error).__qualname__}: {error} -- raised in a worker, and it cannot be "
-        "pickled to send it back. Keep exception attributes picklable to receive the exception itself."
-    )
-    stand_in.__notes__ = list(getattr(error, "__notes__", []))
-    if hasattr(error, "hamilflow_batch_position"):
-        stand_in.hamilflow_batch_position = error.hamilflow_batch_position  # type: ignore[attr-defined]
-    return stand_in
-
-
-def restore_error(error: BaseException) -> BaseException:
-    """The user's exception back from :func:`portable_error`."""
-    if not isinstance(error, _CarriedError):
-        return error
-    cls, args, attributes = error.args
-    rebuilt = cls.__new__(cls)
-    rebuilt.args = args
-    rebuilt.__dict__.update(attributes)
-    return rebuilt
 
 
 def _run_pickled(payload: bytes) -> bytes:

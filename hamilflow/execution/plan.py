@@ -11,12 +11,15 @@ compiled DAG file notices that the pipeline has moved on.
     >>> exec("def b(a: int) -> int:\\n    return a + 1", m.__dict__)
     >>> from hamilflow.graph import FunctionGraph
     >>> plan = build_plan(FunctionGraph.from_modules(m), ["b"])
-    >>> [(t.name, t.nodes, t.external_inputs) for t in plan.tasks]
+    >>> [(t.name, t.nodes, t.external) for t in plan.tasks]
     [('b', ('b',), ('a',))]
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+import functools
 import hashlib
 import inspect
 import json
@@ -24,7 +27,7 @@ import types
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from hamilflow.errors import ExecutionRequestError
+from hamilflow.errors import ExecutionRequestError, HamilflowError
 from hamilflow.execution.grouping import GroupByRepeatableBlocks, GroupingStrategy
 
 if TYPE_CHECKING:
@@ -33,34 +36,77 @@ if TYPE_CHECKING:
 Path = tuple[str, ...]
 
 
+class ReadKind(str, enum.Enum):
+    """How an instance of a task finds one computed input (see :class:`Read`)."""
+
+    VALUE = "value"  # the value at the first ``depth`` numbers of the instance's index
+    ITEM = "item"  # item ``index[depth]`` of an expander's items
+    COLLECT = "collect"  # the value at every item of a block, in item order
+    ALL_ITEMS = "all items"  # an expander's items, collected whole
+
+
+@dataclass(frozen=True)
+class Read:
+    """One computed input of a task and how its instances read it.
+
+    ``depth`` is how many numbers of an instance's index locate the value (for ``ITEM``,
+    the items' list; for ``COLLECT``, the block). ``block`` names the expander whose
+    items a ``COLLECT``/``ALL_ITEMS`` read gathers over. ``producer`` is the task that
+    computes the value.
+    """
+
+    value: str
+    kind: ReadKind
+    depth: int
+    producer: str
+    block: str = ""
+
+    @property
+    def gathers(self) -> bool:
+        """True when one instance reads the value of every item of a block."""
+        return self.kind in (ReadKind.COLLECT, ReadKind.ALL_ITEMS)
+
+
 @dataclass(frozen=True)
 class TaskSpec:
-    """One task of a plan.
+    """One task of a plan: what it runs, what it reads, and what it must keep alive.
 
-    ``nodes`` run in order; ``inputs`` are values computed by other tasks,
-    ``external_inputs`` come from the caller (inputs, config, overrides); ``outputs`` are
-    the values other tasks or the caller need. ``path`` is the block path: the task runs
-    once per item of each block in it. ``expanders`` are the nodes of this task that
-    open blocks; ``collects`` maps each collected value to the block expander it gathers over.
+    ``nodes`` run in order. ``reads`` are the values other tasks compute, each with how an
+    instance finds it; ``external`` come from the caller (inputs, config, overrides);
+    ``outputs`` are the values other tasks or the caller need. ``path`` is the block
+    path: the task runs once per item of each block in it. ``expanders`` are its nodes
+    that open blocks; ``upstream`` the tasks it reads from.
+
+    Two facts let every back end release memory early and agree on chunk listing:
+
+    * ``holds``: ``(value, depth)`` pairs that tasks inside this task's blocks will read;
+      an instance keeps them alive until its blocks are open (their readers then exist);
+    * ``drops``: for each node, the values this task no longer needs once it has run;
+    * ``lists_own_chunks``: a top-level task with exactly one expander returns its own
+      block's chunks to Airflow; any other block is listed by an ``<expander>_items`` task.
     """
 
     name: str
     nodes: tuple[str, ...]
     path: Path
-    inputs: tuple[str, ...]
-    external_inputs: tuple[str, ...]
+    reads: tuple[Read, ...]
+    external: tuple[str, ...]
     outputs: tuple[str, ...]
     expanders: tuple[str, ...] = ()
-    collects: tuple[tuple[str, str], ...] = ()
+    upstream: tuple[str, ...] = ()
+    holds: tuple[tuple[str, int], ...] = ()
+    drops: tuple[tuple[str, ...], ...] = ()
+    lists_own_chunks: bool = False
 
     @property
-    def collected(self) -> dict[str, str]:
-        return dict(self.collects)
+    def inputs(self) -> tuple[str, ...]:
+        """The computed values this task reads."""
+        return tuple(read.value for read in self.reads)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The tasks to run for ``final_vars``, in topological order, and where each value lives.
+    """The tasks to run for ``final_vars``, in dependency order, and where each value lives.
 
     ``value_paths`` gives, for every value a task reads or writes, the block path of the
     value (an expander's items live inside its own block); ``producer`` maps a computed
@@ -74,57 +120,55 @@ class Plan:
     producer: dict[str, str]
     code_digest: str = field(default="", compare=False)
 
-    def read_modes(self, spec: TaskSpec) -> list[tuple[str, str, int]]:
-        """How an instance of ``spec`` finds each computed input, as ``(value, mode, depth)``.
+    @functools.cached_property
+    def task(self) -> dict[str, TaskSpec]:
+        """Tasks by name."""
+        return {t.name: t for t in self.tasks}
 
-        ``value``: the value at the first ``depth`` numbers of the instance's index;
-        ``item``: item ``index[depth]`` of an expander's items; ``collect``: the value for
-        every item of the block ``value_paths[value][-1]``; ``all items``: an expander's
-        items, collected whole. Every back end reads inputs this way.
-        """
-        modes = []
-        collected = spec.collected
-        for value in spec.inputs:
-            path = self.value_paths[value]
-            is_items = bool(path) and path[-1] == value  # an expander's own value is its items
-            if value in collected:
-                modes.append((value, "all items" if is_items else "collect", len(path) - 1))
-            elif is_items:
-                modes.append((value, "item", len(path) - 1))
-            else:
-                modes.append((value, "value", len(path)))
-        return modes
+    @functools.cached_property
+    def tasks_at(self) -> dict[Path, tuple[str, ...]]:
+        """The names of the tasks at each block path, in plan order."""
+        found: dict[Path, list[str]] = {}
+        for t in self.tasks:
+            found.setdefault(t.path, []).append(t.name)
+        return {path: tuple(names) for path, names in found.items()}
+
+    @functools.cached_property
+    def collected_in(self) -> dict[str, tuple[str, ...]]:
+        """For each block (by expander), the values collectors gather per item (``COLLECT`` reads)."""
+        found: dict[str, list[str]] = {}
+        for t in self.tasks:
+            for read in t.reads:
+                if read.kind is ReadKind.COLLECT:
+                    found.setdefault(read.block, []).append(read.value)
+        return {block: tuple(values) for block, values in found.items()}
 
     def gather_inputs(
         self,
-        modes: list[tuple[str, str, int]],
+        spec: TaskSpec,
         index: tuple[int, ...],
         value_at: Callable[[str, tuple[int, ...]], Any],
         item_at: Callable[[str, tuple[int, ...]], Any],
         count_of: Callable[[str, tuple[int, ...]], int],
     ) -> dict[str, Any]:
-        """The computed inputs of the instance at ``index``, read as :meth:`read_modes` says.
+        """The computed inputs of the instance of ``spec`` at ``index``, read as its ``reads`` say.
 
         Back ends differ only in where values live, so they pass three lookups:
         ``value_at(node, index)``, ``item_at(expander, item index)`` and
         ``count_of(expander, index)`` (how many items the expander produced there).
         """
         values = {}
-        for value, mode, depth in modes:
-            if mode == "value":
-                values[value] = value_at(value, index[:depth])
-            elif mode == "item":
-                values[value] = item_at(value, index[: depth + 1])
+        for read in spec.reads:
+            kind, depth = read.kind, read.depth
+            if kind is ReadKind.VALUE:
+                values[read.value] = value_at(read.value, index[:depth])
+            elif kind is ReadKind.ITEM:
+                values[read.value] = item_at(read.value, index[: depth + 1])
             else:
                 prefix = index[:depth]
-                expander = self.value_paths[value][-1]
-                read = item_at if mode == "all items" else value_at
-                values[value] = [read(value, prefix + (i,)) for i in range(count_of(expander, prefix))]
+                fetch = item_at if kind is ReadKind.ALL_ITEMS else value_at
+                values[read.value] = [fetch(read.value, prefix + (i,)) for i in range(count_of(read.block, prefix))]
         return values
-
-    @property
-    def task(self) -> dict[str, TaskSpec]:
-        return {t.name: t for t in self.tasks}
 
     @property
     def fingerprint(self) -> str:
@@ -133,16 +177,29 @@ class Plan:
         return hashlib.sha256((body + self.code_digest).encode()).hexdigest()[:16]
 
     def to_dict(self, with_digest: bool = True) -> dict[str, Any]:
-        data = asdict(self)
-        if not with_digest:
-            data.pop("code_digest")
+        data = {
+            "tasks": [asdict(t) for t in self.tasks],
+            "final_vars": list(self.final_vars),
+            "overrides": list(self.overrides),
+            "value_paths": {k: list(v) for k, v in self.value_paths.items()},
+            "producer": dict(self.producer),
+        }
+        for task in data["tasks"]:
+            for read in task["reads"]:
+                read["kind"] = read["kind"].value
+        if with_digest:
+            data["code_digest"] = self.code_digest
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
-        tasks = tuple(TaskSpec(**{k: _tuples(v) for k, v in t.items()}) for t in data["tasks"])
+        tasks = []
+        for t in data["tasks"]:
+            fields = {k: _tuples(v) for k, v in t.items() if k != "reads"}
+            reads = tuple(Read(**{**r, "kind": ReadKind(r["kind"])}) for r in t["reads"])
+            tasks.append(TaskSpec(reads=reads, **fields))
         return cls(
-            tasks=tasks,
+            tasks=tuple(tasks),
             final_vars=tuple(data["final_vars"]),
             overrides=tuple(data["overrides"]),
             value_paths={k: tuple(v) for k, v in data["value_paths"].items()},
@@ -235,13 +292,69 @@ def _check_overrides(graph: FunctionGraph, overrides: Iterable[str], to_run: set
         raise ExecutionRequestError(problems)
 
 
+def _read(value: str, value_path: Path, collected: bool, producer: str) -> Read:
+    """How an instance reads ``value``, from where the value lives and whether it is collected."""
+    is_items = bool(value_path) and value_path[-1] == value  # an expander's own value is its items
+    if collected:
+        kind = ReadKind.ALL_ITEMS if is_items else ReadKind.COLLECT
+        return Read(value, kind, len(value_path) - 1, producer, block=value_path[-1])
+    if is_items:
+        return Read(value, ReadKind.ITEM, len(value_path) - 1, producer)
+    return Read(value, ReadKind.VALUE, len(value_path), producer)
+
+
+def _drops(graph: FunctionGraph, group: list[str], keep: set[str]) -> tuple[tuple[str, ...], ...]:
+    """For each node of a task, the values the task can let go of once that node has run.
+
+    A value goes after its last reader inside the task, unless the task returns it or
+    the caller asked for it (``keep``).
+    """
+    last_reader: dict[str, int] = {}
+    for position, node in enumerate(group):
+        for param in graph.nodes[node].input_types:
+            last_reader[param] = position
+    drops: list[list[str]] = [[] for _ in group]
+    for value, position in last_reader.items():
+        if value not in keep:
+            drops[position].append(value)
+    for position, node in enumerate(group):  # computed but read by no one (nor returned)
+        if node not in keep and node not in last_reader:
+            drops[position].append(node)
+    return tuple(tuple(d) for d in drops)
+
+
+def _with_holds(tasks: list[TaskSpec]) -> list[TaskSpec]:
+    """Give each task with expanders the reads its blocks' tasks will make of values outside them.
+
+    Those readers are created only when the block opens (when this task's instance
+    finishes), so until then this instance keeps the values alive for them. A ``COLLECT``
+    read needs no hold: it reads values made inside the collector's own scope.
+    """
+    out = []
+    for spec in tasks:
+        if not spec.expanders:
+            out.append(spec)
+            continue
+        depth = len(spec.path)
+        inside = [spec.path + (expander,) for expander in spec.expanders]
+        holds = {
+            (read.value, read.depth)
+            for other in tasks
+            if any(other.path[: len(block)] == block for block in inside)
+            for read in other.reads
+            if read.kind is not ReadKind.COLLECT and read.depth <= depth
+        }
+        out.append(dataclasses.replace(spec, holds=tuple(sorted(holds))))
+    return out
+
+
 def _in_dependency_order(tasks: list[TaskSpec], producer: dict[str, str]) -> tuple[TaskSpec, ...]:
     """Tasks sorted so each comes after the tasks it reads from (a group can start early in
     node order yet read a task that starts later); ties keep the grouping's order."""
     import heapq
 
     position = {t.name: i for i, t in enumerate(tasks)}
-    upstream = {t.name: {producer[v] for v in t.inputs} for t in tasks}
+    upstream = {t.name: set(t.upstream) for t in tasks}
     downstream: dict[str, list[str]] = {t.name: [] for t in tasks}
     for name, sources in upstream.items():
         for source in sources:
@@ -258,7 +371,7 @@ def _in_dependency_order(tasks: list[TaskSpec], producer: dict[str, str]) -> tup
             if waiting[dependent] == 0:
                 heapq.heappush(ready, (position[dependent], dependent))
     if len(ordered) != len(tasks):
-        raise ValueError("grouping produced tasks that depend on each other in a cycle")
+        raise HamilflowError("grouping produced tasks that depend on each other in a cycle")
     return tuple(ordered)
 
 
@@ -296,30 +409,37 @@ def build_plan(
     tasks = []
     for group, name in zip(groups, names):
         members = set(group)
-        reads: list[str] = []
+        read_names: list[str] = []
+        collected: set[str] = set()
         for node in group:
+            collected.update(graph.nodes[node].collect_params)
             for p in graph.nodes[node].input_types:
-                if p not in members and p not in reads and p in needed:
-                    reads.append(p)
-        for value in reads + group:
+                if p not in members and p not in read_names and p in needed:
+                    read_names.append(p)
+        for value in read_names + group:
             value_paths[value] = graph.blocks.value_path(value, graph.nodes)
-        collects = tuple((p, value_paths[p][-1]) for node in group for p in sorted(graph.nodes[node].collect_params))
-        expanders = tuple(n for n in group if graph.nodes[n].is_expander)
         paths = {graph.blocks.path[n] for n in group}
         if len(paths) != 1:
-            raise ValueError(f"grouping put nodes of different blocks in one task: {group}")
+            raise HamilflowError(f"grouping put nodes of different blocks in one task: {group}")
+        path = paths.pop()
+        reads = tuple(_read(v, value_paths[v], v in collected, producer[v]) for v in read_names if v in producer)
+        expanders = tuple(n for n in group if graph.nodes[n].is_expander)
+        outputs = tuple(n for n in group if n in used_outside or n in expanders)
         tasks.append(
             TaskSpec(
                 name=name,
                 nodes=tuple(group),
-                path=paths.pop(),
-                inputs=tuple(p for p in reads if p in producer),
-                external_inputs=tuple(p for p in reads if p not in producer),
-                outputs=tuple(n for n in group if n in used_outside or n in expanders),
+                path=path,
+                reads=reads,
+                external=tuple(p for p in read_names if p not in producer),
+                outputs=outputs,
                 expanders=expanders,
-                collects=collects,
+                upstream=tuple(dict.fromkeys(r.producer for r in reads)),
+                drops=_drops(graph, group, set(outputs) | set(final_vars)),
+                lists_own_chunks=not path and len(expanders) == 1,
             )
         )
+    tasks = _with_holds(tasks)
     for value in final_vars:
         if value in graph.nodes:  # unknown names are the request check's to report, with suggestions
             value_paths.setdefault(value, graph.blocks.value_path(value, graph.nodes))

@@ -9,7 +9,9 @@ index; opening a scope creates one instance of each task whose path is that bloc
 The top-level scope is opened at the start; an expander opens one scope per item when
 the instance that runs it finishes.
 
-Instances wait on *events*, and the state is plain data:
+The runner interprets the plan and derives nothing from the graph: each task's ``reads``
+say what an instance waits for and how it finds its inputs. Instances wait on *events*,
+and the state (a :class:`RunState`) is plain data:
 
 * ``("done", task, index)`` fires when that instance finishes;
 * ``("block", expander, index)`` fires when a block is complete: the expander has run
@@ -24,6 +26,12 @@ of instances, never with its square, and nothing recurses.
 Values live in ``results`` keyed by ``(node, index prefix)``: a node in a block of depth
 *d* is stored under the first *d* numbers of the index. A collector reads the block's
 values item by item, in item order, whatever order the items finished in.
+
+A value is released as soon as its last reader has run, as dask's ``release_data`` does:
+``readers[key]`` counts the instances that will still read it. An instance counts itself
+in when it is created (a collector, for each item as the item's scope opens); an instance
+that opens blocks also counts in for the readers its blocks will create (the plan's
+``holds``), until its blocks are open. The caller's outputs are kept.
 
 Ready instances of one task that go to a parallel executor are batched into a few
 units per worker, so thousands of small items do not pay a round trip each; at most
@@ -52,7 +60,8 @@ from __future__ import annotations
 import math
 import queue
 from collections import deque
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from hamilflow.errors import add_note
 from hamilflow.execution.executors import (
@@ -61,12 +70,15 @@ from hamilflow.execution.executors import (
     SynchronousLocalTaskExecutor,
     TaskExecutor,
 )
-from hamilflow.execution.node_runner import Step, run_steps
+from hamilflow.execution.node_runner import run_nodes
+from hamilflow.execution.plan import ReadKind
+from hamilflow.execution.portable_errors import portable_error, restore_error
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
     from hamilflow.execution.plan import Plan, TaskSpec
     from hamilflow.graph import FunctionGraph
+    from hamilflow.node import Node
 
 Index = tuple[int, ...]
 Instance = tuple[str, Index]
@@ -74,33 +86,66 @@ Event = tuple[str, str, Index]
 
 
 class TaskProgram:
-    """What a worker needs to run instances of one task: its steps and which values to return."""
+    """What a worker needs to run instances of one task: its nodes, what to drop, what to return."""
 
-    def __init__(self, spec: TaskSpec, steps: list[Step], adapter: HamiltonGraphAdapter | None) -> None:
+    def __init__(self, spec: TaskSpec, nodes: list[Node], adapter: HamiltonGraphAdapter | None) -> None:
         self.name = spec.name
-        self.steps = steps
+        self.nodes = nodes
+        self.drops = spec.drops
         self.outputs = spec.outputs
         self.adapter = adapter
 
     def run(self, values: dict[str, Any]) -> dict[str, Any]:
-        run_steps(self.steps, values, self.adapter)
+        run_nodes(self.nodes, values, self.adapter, self.drops)
         return {name: values[name] for name in self.outputs}
 
 
-def run_batch(program: TaskProgram, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Run one task for several items; on failure, record which item failed."""
-    results = []
+@dataclass
+class BatchResult:
+    """What a unit of work sends back: the outputs of the instances that ran, and the first failure.
+
+    ``failed`` is the position in the batch of the instance that raised ``error``; the
+    instances after it did not run.
+    """
+
+    outputs: list[dict[str, Any]]
+    failed: int | None = None
+    error: BaseException | None = None
+
+
+def run_batch(program: TaskProgram, batch: list[dict[str, Any]]) -> BatchResult:
+    """Run one task for several items; stop at the first failure and say which item it was."""
+    outputs = []
     for position, values in enumerate(batch):
         try:
-            results.append(program.run(values))
-        except Exception as error:
-            error.hamilflow_batch_position = position  # type: ignore[attr-defined]
-            raise
-    return results
+            outputs.append(program.run(values))
+        except Exception as error:  # noqa: BLE001 - handed back, and raised by the runner with the item named
+            return BatchResult(outputs, position, portable_error(error))
+    return BatchResult(outputs)
 
 
 def _block_of(index: Index, path: tuple[str, ...]) -> str:
     return ", ".join(f"{block}[{i}]" for block, i in zip(path, index))
+
+
+@dataclass
+class RunState:
+    """What changes while a plan runs (the plan and the programs stay constant, as in dask).
+
+    ``results`` holds values by ``(node, index prefix)`` while some instance will still read
+    them (``readers`` counts those instances); ``counts`` the items of each expander
+    instance; ``waiting``/``waiters``/``fired`` the events instances wait for;
+    ``remaining`` the instances each block still runs; ``ready`` what can run now.
+    """
+
+    results: dict[tuple[str, Index], Any] = field(default_factory=dict)
+    counts: dict[tuple[str, Index], int] = field(default_factory=dict)
+    readers: dict[tuple[str, Index], int] = field(default_factory=dict)
+    waiting: dict[Instance, int] = field(default_factory=dict)
+    waiters: dict[Event, list[Instance]] = field(default_factory=dict)
+    fired: set[Event] = field(default_factory=set)
+    remaining: dict[tuple[str, Index], int] = field(default_factory=dict)
+    ready: deque[Instance] = field(default_factory=deque)
 
 
 class Runner:
@@ -118,85 +163,110 @@ class Runner:
         self.manager = manager or DefaultExecutionManager(
             SynchronousLocalTaskExecutor(), SynchronousLocalTaskExecutor()
         )
-        self.specs = {t.name: t for t in plan.tasks}
-        self.programs = {
-            t.name: TaskProgram(t, [Step.of(graph.nodes[n]) for n in t.nodes], adapter) for t in plan.tasks
-        }
-        self.tasks_at: dict[tuple[str, ...], list[str]] = {}
-        for t in plan.tasks:
-            self.tasks_at.setdefault(t.path, []).append(t.name)
-        self.events_of = {t.name: self._event_templates(t) for t in plan.tasks}
-        self.accessors = {t.name: plan.read_modes(t) for t in plan.tasks}
-        # state
-        self.results: dict[tuple[str, Index], Any] = {}
-        self.waiting: dict[Instance, int] = {}
-        self.waiters: dict[Event, list[Instance]] = {}
-        self.fired: set[Event] = set()
-        self.remaining: dict[tuple[str, Index], int] = {}
-        self.ready: deque[Instance] = deque()
+        self.specs = plan.task
+        self.programs = {t.name: TaskProgram(t, [graph.nodes[n] for n in t.nodes], adapter) for t in plan.tasks}
+        self.keep = {(name, ()) for name in plan.final_vars}
+        self.state = RunState()
         self.progress = _Progress() if progress else None
-
-    def _event_templates(self, spec: TaskSpec) -> list[tuple[str, str, int]]:
-        """The events an instance of ``spec`` waits for, as (kind, name, index length)."""
-        templates = []
-        collected = spec.collected
-        for value in spec.inputs:
-            if value in collected:
-                block_path = self.plan.value_paths[value]
-                templates.append(("block", block_path[-1], len(block_path) - 1))
-            else:
-                producer = self.specs[self.plan.producer[value]]
-                templates.append(("done", producer.name, len(producer.path)))
-        return list(dict.fromkeys(templates))
 
     # -------------------------------------------------------------- bookkeeping
     def open_scope(self, path: tuple[str, ...], index: Index) -> None:
         """Create the instances of every task at ``path`` for ``index``. Mutates."""
-        for name in self.tasks_at.get(path, ()):
+        names = self.plan.tasks_at.get(path, ())
+        for name in names:
             instance = (name, index)
+            spec = self.specs[name]
             count = 0
-            for kind, target, length in self.events_of[name]:
-                event = (kind, target, index[:length])
-                if event not in self.fired:
-                    self.waiters.setdefault(event, []).append(instance)
+            for event in self._events(spec, index):
+                if event not in self.state.fired:
+                    self.state.waiters.setdefault(event, []).append(instance)
                     count += 1
             if count:
-                self.waiting[instance] = count
+                self.state.waiting[instance] = count
             else:
-                self.ready.append(instance)
+                self.state.ready.append(instance)
+            for key in self._read_keys(spec, index):
+                self.state.readers[key] = self.state.readers.get(key, 0) + 1
+        if path:  # collectors of this block read the values of this item
+            item_key = index
+            for value in self.plan.collected_in.get(path[-1], ()):
+                key = (value, item_key)
+                self.state.readers[key] = self.state.readers.get(key, 0) + 1
         if self.progress:
-            self.progress.add(len(self.tasks_at.get(path, ())))
+            self.progress.add(len(names))
+
+    @staticmethod
+    def _events(spec: TaskSpec, index: Index) -> list[Event]:
+        """What an instance waits for: its producers' instances, or whole blocks for what it gathers."""
+        events = {}
+        for read in spec.reads:
+            event = (
+                ("block", read.block, index[: read.depth])
+                if read.gathers
+                else ("done", read.producer, index[: read.depth])
+            )
+            events[event] = None
+        return list(events)
+
+    @staticmethod
+    def _read_keys(spec: TaskSpec, index: Index) -> list[tuple[str, Index]]:
+        """The stored values an instance keeps alive until it has run (a hold is one, too)."""
+        keys = [(read.value, index[: read.depth]) for read in spec.reads if read.kind is not ReadKind.COLLECT]
+        keys += [(value, index[:depth]) for value, depth in spec.holds]
+        return keys
+
+    def release(self, keys: Iterable[tuple[str, Index]]) -> None:
+        """One reader fewer for each key; a value with no reader left is dropped. Mutates."""
+        readers, results = self.state.readers, self.state.results
+        for key in keys:
+            left = readers[key] - 1
+            if left:
+                readers[key] = left
+            else:
+                del readers[key]
+                if key not in self.keep:
+                    results.pop(key, None)
 
     def fire(self, event: Event) -> None:
         """Mark ``event`` as past and wake the instances waiting for it. Mutates."""
-        self.fired.add(event)
-        for instance in self.waiters.pop(event, ()):
-            self.waiting[instance] -= 1
-            if not self.waiting[instance]:
-                del self.waiting[instance]
-                self.ready.append(instance)
+        self.state.fired.add(event)
+        for instance in self.state.waiters.pop(event, ()):
+            self.state.waiting[instance] -= 1
+            if not self.state.waiting[instance]:
+                del self.state.waiting[instance]
+                self.state.ready.append(instance)
 
     def finish(self, instance: Instance, outputs: dict[str, Any]) -> None:
-        """Store an instance's outputs, open the blocks it expands, fire its events. Mutates."""
+        """Store an instance's outputs, open the blocks it expands, fire its events, release what it read.
+
+        Mutates. A value no instance will read (nor the caller) is not kept.
+        """
         name, index = instance
         spec = self.specs[name]
-        for value, result in outputs.items():
-            self.results[(value, index)] = result
         for expander in spec.expanders:
             inner = spec.path + (expander,)
-            items = len(outputs[expander])
+            items = self.state.counts[(expander, index)] = len(outputs[expander])
             block = (expander, index)
-            self.remaining[block] = items * len(self.tasks_at.get(inner, ()))
+            self.state.remaining[block] = items * len(self.plan.tasks_at.get(inner, ()))
             for item in range(items):
                 self.open_scope(inner, index + (item,))
-            if not self.remaining[block]:
+            if not self.state.remaining[block]:
                 self.fire(("block", expander, index))
+        for value, result in outputs.items():
+            key = (value, index)
+            if key in self.state.readers or key in self.keep:
+                self.state.results[key] = result
         self.fire(("done", name, index))
         if spec.path:
             block = (spec.path[-1], index[:-1])
-            self.remaining[block] -= 1
-            if not self.remaining[block]:
+            self.state.remaining[block] -= 1
+            if not self.state.remaining[block]:
                 self.fire(("block", block[0], block[1]))
+        self.release(self._read_keys(spec, index))
+        for read in spec.reads:
+            if read.kind is ReadKind.COLLECT:
+                prefix = index[: read.depth]
+                self.release((read.value, prefix + (i,)) for i in range(self._count(read.block, prefix)))
         if self.progress:
             self.progress.done()
 
@@ -204,25 +274,25 @@ class Runner:
         """The argument values an instance reads: from the caller, upstream instances or whole blocks."""
         name, index = instance
         spec = self.specs[name]
-        values = {v: base[v] for v in spec.external_inputs if v in base}
-        values.update(self.plan.gather_inputs(self.accessors[name], index, self._value, self._item, self._count))
+        values = {v: base[v] for v in spec.external if v in base}
+        values.update(self.plan.gather_inputs(spec, index, self._value, self._item, self._count))
         return values
 
     def _value(self, node: str, index: Index) -> Any:
-        return self.results[(node, index)]
+        return self.state.results[(node, index)]
 
     def _item(self, expander: str, index: Index) -> Any:
-        return self.results[(expander, index[:-1])][index[-1]]  # an expander keeps its items as one list
+        return self.state.results[(expander, index[:-1])][index[-1]]  # an expander keeps its items as one list
 
     def _count(self, expander: str, index: Index) -> int:
-        return len(self.results[(expander, index)])
+        return self.state.counts[(expander, index)]
 
     # -------------------------------------------------------------- the loop
     def batches(self) -> Iterator[tuple[str, list[Instance]]]:
         """Drain ``ready`` into (task, instances) groups, keeping first-come order."""
         groups: dict[str, list[Instance]] = {}
-        while self.ready:
-            instance = self.ready.popleft()
+        while self.state.ready:
+            instance = self.state.ready.popleft()
             groups.setdefault(instance[0], []).append(instance)
         yield from groups.items()
 
@@ -242,7 +312,7 @@ class Runner:
         running: dict[TaskExecutor, int] = {}
         self.manager.init()
         try:
-            while self.ready or in_flight:
+            while self.state.ready or in_flight:
                 for name, instances in self.batches():
                     executor = self.manager.get_executor_for_task(self.specs[name])
                     if executor.inline:
@@ -261,25 +331,33 @@ class Runner:
                         in_flight[key] = (future, chunk, executor)
                         running[executor] = running.get(executor, 0) + 1
                         future.add_done_callback(lambda f, key=key: done_queue.put(key))
-                if self.ready or not in_flight:
+                if self.state.ready or not in_flight:
                     continue
                 future, chunk, executor = in_flight.pop(done_queue.get())
                 running[executor] -= 1
                 try:
-                    outputs = future.result()
-                except BaseException as error:
-                    position = getattr(error, "hamilflow_batch_position", 0)
-                    self._describe_failure(error, chunk[min(position, len(chunk) - 1)])
-                    for other, _, _ in in_flight.values():
-                        other.cancel()
+                    batch = future.result()
+                except BaseException as error:  # the unit never ran to the end: a worker died, say
+                    self._describe_failure(error, chunk[0])
+                    self._cancel(in_flight)
                     raise
-                for instance, result in zip(chunk, outputs):
+                for instance, result in zip(chunk, batch.outputs):
                     self.finish(instance, result)
+                if batch.error is not None:
+                    error = restore_error(batch.error)
+                    self._describe_failure(error, chunk[batch.failed])
+                    self._cancel(in_flight)
+                    raise error
         finally:
             self.manager.finalize()
             if self.progress:
                 self.progress.close()
         return self.final_values(base)
+
+    @staticmethod
+    def _cancel(in_flight: Mapping[int, tuple[Any, list[Instance], TaskExecutor]]) -> None:
+        for future, _, _ in in_flight.values():
+            future.cancel()
 
     def _run_inline(self, program: TaskProgram, instance: Instance, base: Mapping[str, Any]) -> None:
         try:
@@ -297,7 +375,7 @@ class Runner:
     def final_values(self, base: Mapping[str, Any]) -> dict[str, Any]:
         out = {}
         for name in self.plan.final_vars:
-            out[name] = self.results[(name, ())] if (name, ()) in self.results else base[name]
+            out[name] = self.state.results[(name, ())] if (name, ()) in self.state.results else base[name]
         return out
 
 

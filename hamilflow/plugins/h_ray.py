@@ -11,7 +11,7 @@ A Ray task's future is ``ref.future()``; hamilflow wraps it so that ``result`` r
 the user's own exception (Ray wraps it in a ``RayTaskError``) and ``cancel`` cancels the
 Ray task, not only the local future. Exceptions that pickle cannot re-create (an
 ``__init__`` with other arguments than the message) still arrive as themselves, as with
-process pools (see :func:`~hamilflow.execution.executors.portable_error`).
+process pools (see :mod:`hamilflow.execution.portable_errors`).
 
     >>> from hamilflow.plugins import h_ray
     >>> executor = h_ray.RayTaskExecutor(num_cpus=2, ray_init_config={"include_dashboard": False})
@@ -25,7 +25,9 @@ from typing import Any, Callable
 import ray
 from ray.exceptions import RayTaskError
 
-from hamilflow.execution.executors import TaskExecutor, portable_error, restore_error
+from hamilflow.errors import EnvironmentProblem
+from hamilflow.execution.executors import TaskExecutor
+from hamilflow.execution.portable_errors import portable_error, restore_error
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
@@ -95,7 +97,7 @@ class RayTaskExecutor(TaskExecutor):
     def init(self) -> None:
         if not ray.is_initialized():
             if self.skip_init:
-                raise RuntimeError(
+                raise EnvironmentProblem(
                     "RayTaskExecutor(skip_init=True) needs Ray running: call ray.init() before the run, "
                     "or drop skip_init to let the executor start a local Ray."
                 )

@@ -75,6 +75,8 @@ from typing import Any
 
 import cloudpickle
 
+from hamilflow.errors import HamilflowError, SettingError
+
 __all__ = ["ArtifactIntegrityError", "ArtifactNotFoundError", "ArtifactStore", "StoreError", "store_from_env"]
 
 MAGIC = b"HFSTOR"
@@ -103,7 +105,7 @@ _ENV_NAMESPACE = "HAMILFLOW_STORE_NAMESPACE"
 _DEFAULT_URL = "./.hamilflow/artifacts"
 
 
-class StoreError(Exception):
+class StoreError(HamilflowError):
     """Base class for artifact store errors."""
 
 
@@ -122,7 +124,7 @@ def _quote(component: object, what: str) -> str:
     """Percent-encode everything outside ``[A-Za-z0-9._-]``; refuse empty components."""
     text = str(component)
     if not text:
-        raise ValueError(f"{what} must not be empty")
+        raise SettingError(f"{what} must not be empty")
     quoted = "".join(c if c in _SAFE_CHARS else "".join(f"%{b:02X}" for b in c.encode()) for c in text)
     return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
@@ -130,10 +132,10 @@ def _quote(component: object, what: str) -> str:
 def _check_ref(ref: str) -> list[str]:
     """Validate a ref (it may come from XCom, i.e. from outside) and return its parts."""
     if not isinstance(ref, str):
-        raise TypeError(f"artifact ref must be a str, got {type(ref).__name__}")
+        raise SettingError(f"artifact ref must be a str, got {type(ref).__name__}")
     parts = ref.split("/")
     if any(p in (".", "..") or not _REF_PART.fullmatch(p) for p in parts):
-        raise ValueError(f"invalid artifact ref {ref!r}: expected relative components of [A-Za-z0-9._%-]")
+        raise SettingError(f"invalid artifact ref {ref!r}: expected relative components of [A-Za-z0-9._%-]")
     return parts
 
 
@@ -168,7 +170,8 @@ def _as_key(secret: bytes | str | None, what: str) -> bytes | None:
         return None
     key = secret.encode() if isinstance(secret, str) else bytes(secret)
     if not key:
-        raise ValueError(f"{what} must not be empty" + (" (pass None to disable signing)" if what == "secret" else ""))
+        hint = " (pass None to disable signing)" if what == "secret" else ""
+        raise SettingError(f"{what} must not be empty{hint}")
     return key
 
 
@@ -257,7 +260,7 @@ class ArtifactStore:
             verify_secrets = [verify_secrets]
         verify = [_as_key(s, "each of verify_secrets") for s in verify_secrets]
         if verify and self._secret is None:
-            raise ValueError(
+            raise SettingError(
                 "verify_secrets without a signing secret: pass secret= (HAMILFLOW_STORE_SECRET), "
                 "the key new artifacts are signed with, as well"
             )
@@ -314,7 +317,7 @@ class ArtifactStore:
         """
         for i in map_index:
             if isinstance(i, bool) or not isinstance(i, int) or i < 0:
-                raise ValueError(f"map_index must be a tuple of non-negative ints, got {map_index!r}")
+                raise SettingError(f"map_index must be a tuple of non-negative ints, got {map_index!r}")
         leaf = ".".join(str(i) for i in map_index) or "_"
         parts = (_quote(dag_id, "dag_id"), _quote(run_id, "run_id"), _quote(node, "node"))
         return "/".join((*parts, f"{leaf}.pkl"))
@@ -339,7 +342,7 @@ class ArtifactStore:
         payload = cloudpickle.dumps(value, protocol=cloudpickle.DEFAULT_PROTOCOL)
         identity = self._identity(ref)
         if len(identity) > _MAX_IDENTITY:
-            raise ValueError(
+            raise SettingError(
                 f"artifact ref {ref[:100]!r}... is {len(identity)} bytes long, more than {_MAX_IDENTITY}: "
                 "shorten the DAG id, run id or node name"
             )
@@ -603,7 +606,7 @@ class ArtifactStore:
             []
         """
         if run_id is not None and dag_id is None:
-            raise ValueError("sweep_temp(run_id=...) needs the run's dag_id too")
+            raise SettingError("sweep_temp(run_id=...) needs the run's dag_id too")
         if dag_id is None:
             base = self._path()
         elif run_id is None:
@@ -670,7 +673,7 @@ def _settings_from_env() -> dict[str, Any]:
     secret = os.environ.get(_ENV_SECRET) or None
     verify = tuple(s.strip() for s in os.environ.get(_ENV_VERIFY, "").split(",") if s.strip())
     if verify and secret is None:
-        raise ValueError(
+        raise SettingError(
             f"{_ENV_VERIFY} is set but {_ENV_SECRET} is empty: set {_ENV_SECRET} to the secret new artifacts "
             f"are signed with (the verify list only adds older keys that are still accepted)"
         )

@@ -31,8 +31,8 @@ import os
 from typing import Any, Callable, Iterable, Mapping
 
 from hamilflow.errors import HamilflowError, add_note
-from hamilflow.execution.node_runner import Step, run_steps
-from hamilflow.execution.plan import Plan, TaskSpec, build_plan
+from hamilflow.execution.node_runner import run_nodes
+from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore, store_from_env
@@ -83,9 +83,7 @@ class LoadedPipeline:
                 f"{', '.join(spec.modules)} that this worker imports gives {self.plan.fingerprint}; "
                 "running it would mix results of two versions of the pipeline."
             )
-        self.specs = {t.name: t for t in self.plan.tasks}
-        self.steps = {t.name: [Step.of(self.graph.nodes[n]) for n in t.nodes] for t in self.plan.tasks}
-        self.modes = {t.name: self.plan.read_modes(t) for t in self.plan.tasks}
+        self.nodes = {t.name: [self.graph.nodes[n] for n in t.nodes] for t in self.plan.tasks}
 
 
 _LOADED: dict[tuple, LoadedPipeline] = {}
@@ -133,11 +131,9 @@ class TaskRun:
 
     # ---------------------------------------------------------------- reading
     def inputs_for(self, spec: TaskSpec, index: Index) -> dict[str, Any]:
-        values = {v: self.external[v] for v in spec.external_inputs if v in self.external}
+        values = {v: self.external[v] for v in spec.external if v in self.external}
         read = self._read
-        values.update(
-            self.pipeline.plan.gather_inputs(self.pipeline.modes[spec.name], index, read, read, self.item_count)
-        )
+        values.update(self.pipeline.plan.gather_inputs(spec, index, read, read, self.item_count))
         return values
 
     def _read(self, node: str, index: Index) -> Any:
@@ -151,9 +147,9 @@ class TaskRun:
 
         ``on_label`` receives the UI label of the scopes (tasks inside blocks) before any node runs.
         """
-        spec = self.pipeline.specs[task_name]
-        steps = self.pipeline.steps[task_name]
-        item_inputs = [v for v, mode, _ in self.pipeline.modes[task_name] if mode == "item"]
+        spec = self.pipeline.plan.task[task_name]
+        nodes = self.pipeline.nodes[task_name]
+        item_inputs = [read.value for read in spec.reads if read.kind is ReadKind.ITEM]
         scopes = list(scopes)
         written: dict[Index, dict[str, str]] = {}
         for position, index in enumerate(scopes):
@@ -163,7 +159,7 @@ class TaskRun:
                 if len(scopes) > 1:
                     label = f"{len(scopes)} items from {label}"
                 on_label(label[:250])  # Airflow keeps at most 250 characters
-            run_steps(steps, values, None)
+            run_nodes(nodes, values, None, spec.drops)
             refs = {}
             for name in spec.outputs:
                 if name in spec.expanders:
@@ -213,7 +209,7 @@ def run_task(
     """
     pipeline = load(spec)
     run = TaskRun(pipeline, run_id, external)
-    task = pipeline.specs.get(task_name)
+    task = pipeline.plan.task.get(task_name)
     if task is None or (chunk is None) != (not task.path):
         how = "is not in its plan" if task is None else f"was called {'with' if chunk else 'without'} a chunk"
         raise HamilflowError(
@@ -233,7 +229,7 @@ def run_task(
         raise
     if chunk is not None:
         return {"refs": {name: [written[s][name] for s in scopes] for name in task.outputs}}
-    if len(task.expanders) == 1:
+    if task.lists_own_chunks:
         (expander,) = task.expanders
         return run.chunks(run.scopes_at((expander,)), max_map_length)  # a top-level task: its only scope is ()
     return {"refs": written[()]}
