@@ -118,14 +118,17 @@ def main() -> None:
     for engine in ENGINES:
         peak = min(s["peak_mb"] for s in samples[engine])
         base = min(s["base_mb"] for s in samples[engine])
+        added = min(s["peak_mb"] - s["base_mb"] for s in samples[engine])
         seconds = min(s["seconds"] for s in samples[engine])
-        out[engine] = {"peak_mb": peak, "base_mb": base, "seconds": seconds}
+        out[engine] = {"peak_mb": peak, "base_mb": base, "added_mb": added, "seconds": seconds}
         rows.append(
             [
                 engine,
                 f"{base:.0f}",
                 f"{peak:.0f}",
                 c.ratio(peak, plain_peak),
+                f"{added:.0f}",
+                c.ratio(added, plain_added),
                 f"{seconds:.2f}",
                 c.ratio(seconds, plain_time),
             ]
