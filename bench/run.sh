@@ -45,6 +45,8 @@ log="$here/results/$kind-$(date -u +%Y%m%dT%H%M%SZ).txt"
     "$py" "$here/bench_core.py" "$@"
     echo
     "$py" "$here/bench_dynamic.py" "$@"
+    echo
+    "$py" "$here/bench_memory.py" "$@"
 } 2>&1 | tee "$log"
 cp "$log" "$here/results/$latest"
 echo "== results: $log (copied to bench/results/$latest; JSON in bench/results/*.json)"
