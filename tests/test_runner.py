@@ -323,3 +323,28 @@ def test_values_inside_blocks_and_the_items_are_released_as_the_run_goes() -> No
     # the collected values wait for the collector; each item's 'shifted' goes once 'doubled' has read it
     # (kept to the end of the run, the two per-item values alone would be 4,000 entries)
     assert 2_000 <= peak <= 2_000 + 10
+
+
+# ---------------------------------------------------------------------------- a block reading its own collector
+@pytest.mark.parametrize("strategy", ["default", "individually", "all as one", "chains"])
+@pytest.mark.parametrize("executor", ["sync", "threads", "processes"])
+def test_a_block_node_can_read_the_collector_of_its_own_block(strategy: str, executor: str) -> None:
+    from tests.resources.dynamic import centred
+
+    strategies = {
+        "default": grouping.GroupByRepeatableBlocks(),
+        "individually": grouping.GroupNodesIndividually(),
+        "all as one": grouping.GroupNodesAllAsOne(),
+        "chains": grouping.GroupLinearChains(),
+    }
+    remote = {
+        "sync": executors.SynchronousLocalTaskExecutor(),
+        "threads": executors.MultiThreadingExecutor(2),
+        "processes": executors.MultiProcessingExecutor(2),
+    }[executor]
+    dr = dynamic_driver(centred, with_grouping_strategy=strategies[strategy], with_remote_executor=remote)
+    squares = [float(i * i) for i in range(5)]
+    mean = sum(squares) / 5
+    expected = {"spread": max(squares) - min(squares), "mean": mean}
+    assert dr.execute(["spread", "mean"], inputs={"n": 5}) == expected
+    assert dr.execute(["spread", "mean"], inputs={"n": 0}) == {"spread": 0.0, "mean": 0.0}

@@ -14,14 +14,14 @@ say what an instance waits for and how it finds its inputs. Instances wait on *e
 and the state (a :class:`RunState`) is plain data:
 
 * ``("done", task, index)`` fires when that instance finishes;
-* ``("block", expander, index)`` fires when a block is complete: the expander has run
-  and every instance inside the block (at the block's own depth) has finished.
+* ``("collected", task, index)`` fires when every instance of a task inside a block
+  (one per item of the block opened at ``index``) has finished: its values can be collected.
 
 ``waiting[instance]`` counts the events an instance still needs, ``waiters[event]``
 lists the instances to wake when it fires, ``fired`` remembers events already past, and
-``remaining[block]`` counts the instances a block still runs. Finishing an instance
-touches only its own waiters and one block counter, so the cost grows with the number
-of instances, never with its square, and nothing recurses.
+``remaining[(task, index)]`` counts the instances of a task a block still runs. Finishing
+an instance touches only its own waiters and one counter, so the cost grows with the
+number of instances, never with its square, and nothing recurses.
 
 Values live in ``results`` keyed by ``(node, index prefix)``: a node in a block of depth
 *d* is stored under the first *d* numbers of the index. A collector reads the block's
@@ -135,7 +135,7 @@ class RunState:
     ``results`` holds values by ``(node, index prefix)`` while some instance will still read
     them (``readers`` counts those instances); ``counts`` the items of each expander
     instance; ``waiting``/``waiters``/``fired`` the events instances wait for;
-    ``remaining`` the instances each block still runs; ``ready`` what can run now.
+    ``remaining`` the instances of each task a block still runs; ``ready`` what can run now.
     """
 
     results: dict[tuple[str, Index], Any] = field(default_factory=dict)
@@ -197,15 +197,15 @@ class Runner:
 
     @staticmethod
     def _events(spec: TaskSpec, index: Index) -> list[Event]:
-        """What an instance waits for: its producers' instances, or whole blocks for what it gathers."""
+        """What an instance waits for: its producers' instances, or, for what it collects, all of them.
+
+        A collected value waits for every instance of the task that computes it in the block,
+        not for the whole block: a node of the block may itself read the collector.
+        """
         events = {}
         for read in spec.reads:
-            event = (
-                ("block", read.block, index[: read.depth])
-                if read.gathers
-                else ("done", read.producer, index[: read.depth])
-            )
-            events[event] = None
+            kind = "collected" if read.kind is ReadKind.COLLECT else "done"
+            events[(kind, read.producer, index[: read.depth])] = None
         return list(events)
 
     @staticmethod
@@ -246,22 +246,23 @@ class Runner:
         for expander in spec.expanders:
             inner = spec.path + (expander,)
             items = self.state.counts[(expander, index)] = len(outputs[expander])
-            block = (expander, index)
-            self.state.remaining[block] = items * len(self.plan.tasks_at.get(inner, ()))
+            for task in self.plan.tasks_at.get(inner, ()):
+                self.state.remaining[(task, index)] = items
             for item in range(items):
                 self.open_scope(inner, index + (item,))
-            if not self.state.remaining[block]:
-                self.fire(("block", expander, index))
+            if not items:
+                for task in self.plan.tasks_at.get(inner, ()):
+                    self.fire(("collected", task, index))
         for value, result in outputs.items():
             key = (value, index)
             if key in self.state.readers or key in self.keep:
                 self.state.results[key] = result
         self.fire(("done", name, index))
         if spec.path:
-            block = (spec.path[-1], index[:-1])
-            self.state.remaining[block] -= 1
-            if not self.state.remaining[block]:
-                self.fire(("block", block[0], block[1]))
+            scope = (name, index[:-1])
+            self.state.remaining[scope] -= 1
+            if not self.state.remaining[scope]:
+                self.fire(("collected", name, index[:-1]))
         self.release(self._read_keys(spec, index))
         for read in spec.reads:
             if read.kind is ReadKind.COLLECT:
