@@ -171,3 +171,36 @@ def test_every_task_reads_only_values_planned_before_it(outputs: list[str]) -> N
         assert set(task.inputs) <= seen, task
         seen.update(task.outputs)
     assert set(outputs) <= seen
+
+
+def test_the_fingerprint_of_a_sourceless_module_is_the_same_in_every_process(tmp_path) -> None:
+    # a .pyc-only module: no source to read, so its code objects are hashed; a set literal compiles to a
+    # frozenset whose order follows string hashing, which differs between processes (PYTHONHASHSEED)
+    source = tmp_path / "sourceless_pipeline.py"
+    source.write_text(
+        "def kind(name: str) -> str:\n"
+        "    return 'fruit' if name in {'apple', 'pear', 'plum', 'fig', 'kiwi', 'lime'} else 'other'\n"
+    )
+    import py_compile
+
+    py_compile.compile(str(source), cfile=str(tmp_path / "sourceless_pipeline.pyc"))
+    source.unlink()
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "import sourceless_pipeline\n"
+        "from hamilflow.execution.plan import build_plan\n"
+        "from hamilflow.graph import FunctionGraph\n"
+        "print(build_plan(FunctionGraph.from_modules(sourceless_pipeline), ['kind']).fingerprint)\n"
+    )
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(tmp_path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            cwd=ROOT,
+        ).stdout.strip()
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(prints) == 1 and len(next(iter(prints))) == 16

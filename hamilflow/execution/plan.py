@@ -220,8 +220,19 @@ def _code_text(code: types.CodeType) -> str:
     Nested code objects (lambdas, comprehensions, inner functions) are spelled out
     recursively: their ``repr`` holds a memory address, which differs between processes.
     """
-    consts = [_code_text(c) if isinstance(c, types.CodeType) else repr(c) for c in code.co_consts]
-    return repr((code.co_code, consts, code.co_names))
+    return repr((code.co_code, [_const_text(c) for c in code.co_consts], code.co_names))
+
+
+def _const_text(const: Any) -> str:
+    """A constant's text, the same in every process: a frozenset (``x in {"a", "b"}``) is listed
+    in sorted order, since its own order follows string hashing, which differs per process."""
+    if isinstance(const, types.CodeType):
+        return _code_text(const)
+    if isinstance(const, frozenset):
+        return "frozenset(" + repr(sorted(_const_text(c) for c in const)) + ")"
+    if isinstance(const, tuple):
+        return "(" + ", ".join(_const_text(c) for c in const) + ")"
+    return repr(const)
 
 
 def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
