@@ -23,13 +23,13 @@ Each check adds a `<node>_<check>_validator` node whose value is a `ValidationRe
 plain ratio function for the average order value, and `@tag` labels nodes for owners and
 catalogs (tags named `airflow_<setting>` would also become Airflow task settings).
 
-Compiled by hamilflow: 28 tasks computing total_revenue, order_count, average_order_value, revenue_by_region, revenue_by_customer, quantity_range_validator, amount_data_type_validator, amount_allow_nans_validator, revenue_by_region_max_share_validator, revenue_by_customer_max_share_validator. Values travel through the hamilflow artifact store; XCom carries only references and item chunks.
-"""
+Compiled by hamilflow: 28 tasks computing total_revenue, order_count, average_order_value, revenue_by_region, revenue_by_customer, quantity_range_validator, amount_data_type_validator, amount_allow_nans_validator, revenue_by_region_max_share_validator, revenue_by_customer_max_share_validator.
+Values travel through the hamilflow artifact store; XCom carries only the chunks of items
+that mapped tasks expand over.
+"""  # noqa: E501
 
 # Compiled by hamilflow from examples.data_quality.pipeline; do not edit by hand.
 # Regenerate after changing the pipeline: hamilflow compile --recompile <this file>
-# Outputs: total_revenue, order_count, average_order_value, revenue_by_region, revenue_by_customer, quantity_range_validator, amount_data_type_validator, amount_allow_nans_validator, revenue_by_region_max_share_validator, revenue_by_customer_max_share_validator. Plan fingerprint: a6f7504c33a47f53.
-# hamilflow-compile: {"catchup": false, "config": {"convert_currency": true}, "dag_id": "data_quality", "final_vars": ["total_revenue", "order_count", "average_order_value", "revenue_by_region", "revenue_by_customer", "quantity_range_validator", "amount_data_type_validator", "amount_allow_nans_validator", "revenue_by_region_max_share_validator", "revenue_by_customer_max_share_validator"], "grouping": "default", "modules": ["examples.data_quality.pipeline"], "params": {}, "retries": null, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
 
 import datetime
 
@@ -37,337 +37,392 @@ from airflow.sdk import Param, TaskGroup, dag, task
 
 from hamilflow.runtime.airflow import CompiledPipeline
 
-SPEC = '{"config": {"convert_currency": true}, "context_inputs": [], "dag_id": "data_quality", "final_vars": ["total_revenue", "order_count", "average_order_value", "revenue_by_region", "revenue_by_customer", "quantity_range_validator", "amount_data_type_validator", "amount_allow_nans_validator", "revenue_by_region_max_share_validator", "revenue_by_customer_max_share_validator"], "fingerprint": "a6f7504c33a47f53", "grouping": "default", "modules": ["examples.data_quality.pipeline"], "params": ["orders_file"], "store_url": null}'
+SPEC = {
+    "dag_id": "data_quality",
+    "modules": ["examples.data_quality.pipeline"],
+    "final_vars": [
+        "total_revenue",
+        "order_count",
+        "average_order_value",
+        "revenue_by_region",
+        "revenue_by_customer",
+        "quantity_range_validator",
+        "amount_data_type_validator",
+        "amount_allow_nans_validator",
+        "revenue_by_region_max_share_validator",
+        "revenue_by_customer_max_share_validator",
+    ],
+    "fingerprint": "24a174eada029adf",
+    "config": {"convert_currency": True},
+    "grouping": "default",
+    "store_url": None,
+    "params": ["orders_file"],
+    "context_inputs": [],
+    "compile_options": {
+        "params": {},
+        "schedule": None,
+        "start_date": "2024-01-01",
+        "catchup": False,
+        "retries": None,
+        "tags": ["hamilflow"],
+    },
+}
 pipeline = CompiledPipeline(SPEC)
 
 
 @dag(
-    dag_id='data_quality',
     schedule=None,
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
-    tags=['hamilflow'],
-    params={
-        'orders_file': Param('orders.csv', type='string', description='input of raw_orders (str)'),
-    },
+    tags=["hamilflow"],
+    params={"orders_file": Param("orders.csv", type="string", description="input of raw_orders (str)")},
     doc_md=__doc__,
 )
 def data_quality():
-    orders_group = TaskGroup(group_id='orders')
+    orders_group = TaskGroup(group_id="orders")
 
     @task(
-        task_id='raw_orders',
         doc_md=(
             "The orders export as it arrives, read from the example's folder.\n\n"
-            '**raw_orders** (DataFrame) — `examples.data_quality.pipeline.raw_orders`'
+            "**raw_orders** (DataFrame) — `examples.data_quality.pipeline.raw_orders`"
         ),
     )
     def raw_orders():
-        return pipeline.run('raw_orders')
+        # Reads orders_file (param).
+        pipeline.run("raw_orders")
 
     @task(
-        task_id='deduplicated',
+        task_id="deduplicated",
         task_group=orders_group,
         doc_md=(
-            'Keep the first row of each order id (the export repeats some rows).\n\n'
-            '**orders.deduplicated** (DataFrame) — `examples.data_quality.pipeline.orders`'
+            "Keep the first row of each order id (the export repeats some rows).\n\n"
+            "**orders.deduplicated** (DataFrame) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def orders_deduplicated(raw_orders):
-        return pipeline.run('orders.deduplicated')
+    def orders_deduplicated():
+        # Reads raw_orders.
+        pipeline.run("orders.deduplicated")
 
     @task(
-        task_id='kept',
+        task_id="kept",
         task_group=orders_group,
         doc_md=(
-            'Keep orders whose status counts as revenue.\n\n'
-            '**orders.kept** (DataFrame) — `examples.data_quality.pipeline.orders`'
+            "Keep orders whose status counts as revenue.\n\n"
+            "**orders.kept** (DataFrame) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def orders_kept(orders_deduplicated):
-        return pipeline.run('orders.kept')
+    def orders_kept():
+        # Reads orders.deduplicated.
+        pipeline.run("orders.kept")
 
     @task(
-        task_id='tidied',
+        task_id="tidied",
         task_group=orders_group,
         doc_md=(
-            'Trim and normalise the case of customer names, regions and currency codes.\n\n'
-            '**orders.tidied** (DataFrame) — `examples.data_quality.pipeline.orders`'
+            "Trim and normalise the case of customer names, regions and currency codes.\n\n"
+            "**orders.tidied** (DataFrame) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def orders_tidied(orders_kept):
-        return pipeline.run('orders.tidied')
+    def orders_tidied():
+        # Reads orders.kept.
+        pipeline.run("orders.tidied")
 
     @task(
-        task_id='priced',
+        task_id="priced",
         task_group=orders_group,
         doc_md=(
-            'Drop orders without a unit price: they cannot be valued.\n\n'
-            '**orders.priced** (DataFrame) — `examples.data_quality.pipeline.orders`'
+            "Drop orders without a unit price: they cannot be valued.\n\n"
+            "**orders.priced** (DataFrame) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def orders_priced(orders_tidied):
-        return pipeline.run('orders.priced')
+    def orders_priced():
+        # Reads orders.tidied.
+        pipeline.run("orders.priced")
 
     @task(
-        task_id='orders',
         task_group=orders_group,
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**orders** (DataFrame) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**orders** (DataFrame) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def orders(orders_priced):
-        return pipeline.run('orders')
+    def orders():
+        # Reads orders.priced.
+        pipeline.run("orders")
 
     @task(
-        task_id='quantity_raw',
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**quantity_raw** (Series) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**quantity_raw** (Series) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def quantity_raw(orders):
-        return pipeline.run('quantity_raw')
+    def quantity_raw():
+        # Reads orders.
+        pipeline.run("quantity_raw")
 
     @task(
-        task_id='order_id',
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**order_id** (Series) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**order_id** (Series) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def order_id(orders):
-        return pipeline.run('order_id')
+    def order_id():
+        # Reads orders.
+        pipeline.run("order_id")
 
     @task(
-        task_id='customer',
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**customer** (Series) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**customer** (Series) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def customer(orders):
-        return pipeline.run('customer')
+    def customer():
+        # Reads orders.
+        pipeline.run("customer")
 
     @task(
-        task_id='region',
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**region** (Series) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**region** (Series) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def region(orders):
-        return pipeline.run('region')
+    def region():
+        # Reads orders.
+        pipeline.run("region")
 
     @task(
-        task_id='unit_price',
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**unit_price** (Series) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**unit_price** (Series) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def unit_price(orders):
-        return pipeline.run('unit_price')
+    def unit_price():
+        # Reads orders.
+        pipeline.run("unit_price")
 
     @task(
-        task_id='currency',
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**currency** (Series) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**currency** (Series) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def currency(orders):
-        return pipeline.run('currency')
+    def currency():
+        # Reads orders.
+        pipeline.run("currency")
 
     @task(
-        task_id='quantity_range_validator',
         doc_md=(
-            'Validates that the datapoint falls within the range (1, 100)\n\n'
-            '**quantity_range_validator** (ValidationResult) — `examples.data_quality.pipeline.orders`'
+            "Validates that the datapoint falls within the range (1, 100)\n\n"
+            "**quantity_range_validator** (ValidationResult) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def quantity_range_validator(quantity_raw):
-        return pipeline.run('quantity_range_validator')
+    def quantity_range_validator():
+        # Reads quantity_raw.
+        pipeline.run("quantity_range_validator")
+
+    @task(doc_md="How many orders were kept.\n\n**order_count** (int) — `examples.data_quality.pipeline.order_count`")
+    def order_count():
+        # Reads order_id.
+        pipeline.run("order_count")
 
     @task(
-        task_id='order_count',
-        doc_md=(
-            'How many orders were kept.\n\n'
-            '**order_count** (int) — `examples.data_quality.pipeline.order_count`'
-        ),
-    )
-    def order_count(order_id):
-        return pipeline.run('order_count')
-
-    @task(
-        task_id='usd_rate',
         doc_md=(
             "US dollars per unit of each order's currency.\n\n"
-            '**usd_rate** (Series) — `examples.data_quality.pipeline.usd_rate__converted`'
+            "**usd_rate** (Series) — `examples.data_quality.pipeline.usd_rate__converted`"
         ),
     )
-    def usd_rate(currency):
-        return pipeline.run('usd_rate')
+    def usd_rate():
+        # Reads currency.
+        pipeline.run("usd_rate")
 
     @task(
-        task_id='quantity',
         doc_md=(
-            'Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n'
-            '**quantity** (Series) — `examples.data_quality.pipeline.orders`'
+            "Orders fit to report on: deduplicated, revenue statuses only, tidy text, priced.\n\n"
+            "**quantity** (Series) — `examples.data_quality.pipeline.orders`"
         ),
     )
-    def quantity(quantity_raw, quantity_range_validator):
-        return pipeline.run('quantity')
+    def quantity():
+        # Reads quantity_raw, quantity_range_validator.
+        pipeline.run("quantity")
 
     @task(
-        task_id='amount_raw',
         doc_md=(
             "Each order's value; every kept order must have one.\n\n"
-            '**amount_raw** (Series) — `examples.data_quality.pipeline.amount`'
+            "**amount_raw** (Series) — `examples.data_quality.pipeline.amount`"
         ),
     )
-    def amount_raw(quantity, unit_price, usd_rate):
-        return pipeline.run('amount_raw')
+    def amount_raw():
+        # Reads quantity, unit_price, usd_rate.
+        pipeline.run("amount_raw")
 
     @task(
-        task_id='amount_data_type_validator',
         doc_md=(
             "Validates that the datatype of the pandas series is a subclass of: <class 'numpy.float64'>\n\n"
-            '**amount_data_type_validator** (ValidationResult) — `examples.data_quality.pipeline.amount`'
+            "**amount_data_type_validator** (ValidationResult) — `examples.data_quality.pipeline.amount`"
         ),
     )
-    def amount_data_type_validator(amount_raw):
-        return pipeline.run('amount_data_type_validator')
+    def amount_data_type_validator():
+        # Reads amount_raw.
+        pipeline.run("amount_data_type_validator")
 
     @task(
-        task_id='amount_allow_nans_validator',
         doc_md=(
-            'Validates that no more than 0.00% of the data is Nan.\n\n'
-            '**amount_allow_nans_validator** (ValidationResult) — `examples.data_quality.pipeline.amount`'
+            "Validates that no more than 0.00% of the data is Nan.\n\n"
+            "**amount_allow_nans_validator** (ValidationResult) — `examples.data_quality.pipeline.amount`"
         ),
     )
-    def amount_allow_nans_validator(amount_raw):
-        return pipeline.run('amount_allow_nans_validator')
+    def amount_allow_nans_validator():
+        # Reads amount_raw.
+        pipeline.run("amount_allow_nans_validator")
 
     @task(
-        task_id='amount',
         doc_md=(
             "Each order's value; every kept order must have one.\n\n"
-            '**amount** (Series) — `examples.data_quality.pipeline.amount`'
+            "**amount** (Series) — `examples.data_quality.pipeline.amount`"
         ),
     )
-    def amount(amount_raw, amount_data_type_validator, amount_allow_nans_validator):
-        return pipeline.run('amount')
+    def amount():
+        # Reads amount_raw, amount_data_type_validator, amount_allow_nans_validator.
+        pipeline.run("amount")
 
     @task(
-        task_id='revenue_by_region_raw',
         doc_md=(
-            'Revenue per region, largest first.\n\n'
-            '**revenue_by_region_raw** (Series) — `examples.data_quality.pipeline.revenue_by`'
+            "Revenue per region, largest first.\n\n"
+            "**revenue_by_region_raw** (Series) — `examples.data_quality.pipeline.revenue_by`"
         ),
     )
-    def revenue_by_region_raw(amount, region):
-        return pipeline.run('revenue_by_region_raw')
+    def revenue_by_region_raw():
+        # Reads amount, region.
+        pipeline.run("revenue_by_region_raw")
 
     @task(
-        task_id='revenue_by_customer_raw',
         doc_md=(
-            'Revenue per customer, largest first.\n\n'
-            '**revenue_by_customer_raw** (Series) — `examples.data_quality.pipeline.revenue_by`'
+            "Revenue per customer, largest first.\n\n"
+            "**revenue_by_customer_raw** (Series) — `examples.data_quality.pipeline.revenue_by`"
         ),
     )
-    def revenue_by_customer_raw(amount, customer):
-        return pipeline.run('revenue_by_customer_raw')
+    def revenue_by_customer_raw():
+        # Reads amount, customer.
+        pipeline.run("revenue_by_customer_raw")
 
     @task(
-        task_id='total_revenue',
         doc_md=(
-            'Revenue of all kept orders.\n\n'
-            '**total_revenue** (float) — `examples.data_quality.pipeline.total_revenue`'
+            "Revenue of all kept orders.\n\n**total_revenue** (float) — `examples.data_quality.pipeline.total_revenue`"
         ),
     )
-    def total_revenue(amount):
-        return pipeline.run('total_revenue')
+    def total_revenue():
+        # Reads amount.
+        pipeline.run("total_revenue")
 
     @task(
-        task_id='revenue_by_region_max_share_validator',
         doc_md=(
-            'No single entry holds more than 60% of the total.\n\n'
-            '**revenue_by_region_max_share_validator** (ValidationResult) — `examples.data_quality.pipeline.revenue_by`'
+            "No single entry holds more than 60% of the total.\n\n"
+            "**revenue_by_region_max_share_validator** (ValidationResult) — `examples.data_quality.pipeline.revenue_by`"
         ),
     )
-    def revenue_by_region_max_share_validator(revenue_by_region_raw):
-        return pipeline.run('revenue_by_region_max_share_validator')
+    def revenue_by_region_max_share_validator():
+        # Reads revenue_by_region_raw.
+        pipeline.run("revenue_by_region_max_share_validator")
 
     @task(
-        task_id='revenue_by_customer_max_share_validator',
         doc_md=(
-            'No single entry holds more than 60% of the total.\n\n'
-            '**revenue_by_customer_max_share_validator** (ValidationResult) — `examples.data_quality.pipeline.revenue_by`'
+            "No single entry holds more than 60% of the total.\n\n"
+            "**revenue_by_customer_max_share_validator** (ValidationResult) — "
+            "`examples.data_quality.pipeline.revenue_by`"
         ),
     )
-    def revenue_by_customer_max_share_validator(revenue_by_customer_raw):
-        return pipeline.run('revenue_by_customer_max_share_validator')
+    def revenue_by_customer_max_share_validator():
+        # Reads revenue_by_customer_raw.
+        pipeline.run("revenue_by_customer_max_share_validator")
 
     @task(
-        task_id='average_order_value',
         doc_md=(
-            'Revenue per kept order.\n\n'
-            '**average_order_value** (float) — `examples.data_quality.pipeline.average_order_value`'
+            "Revenue per kept order.\n\n"
+            "**average_order_value** (float) — `examples.data_quality.pipeline.average_order_value`"
         ),
     )
-    def average_order_value(total_revenue, order_count):
-        return pipeline.run('average_order_value')
+    def average_order_value():
+        # Reads total_revenue, order_count.
+        pipeline.run("average_order_value")
 
     @task(
-        task_id='revenue_by_region',
         doc_md=(
-            'Revenue per region, largest first.\n\n'
-            '**revenue_by_region** (Series) — `examples.data_quality.pipeline.revenue_by`'
+            "Revenue per region, largest first.\n\n"
+            "**revenue_by_region** (Series) — `examples.data_quality.pipeline.revenue_by`"
         ),
     )
-    def revenue_by_region(revenue_by_region_raw, revenue_by_region_max_share_validator):
-        return pipeline.run('revenue_by_region')
+    def revenue_by_region():
+        # Reads revenue_by_region_raw, revenue_by_region_max_share_validator.
+        pipeline.run("revenue_by_region")
 
     @task(
-        task_id='revenue_by_customer',
         doc_md=(
-            'Revenue per customer, largest first.\n\n'
-            '**revenue_by_customer** (Series) — `examples.data_quality.pipeline.revenue_by`'
+            "Revenue per customer, largest first.\n\n"
+            "**revenue_by_customer** (Series) — `examples.data_quality.pipeline.revenue_by`"
         ),
     )
-    def revenue_by_customer(revenue_by_customer_raw, revenue_by_customer_max_share_validator):
-        return pipeline.run('revenue_by_customer')
+    def revenue_by_customer():
+        # Reads revenue_by_customer_raw, revenue_by_customer_max_share_validator.
+        pipeline.run("revenue_by_customer")
 
-    raw_orders_out = raw_orders()
-    orders_deduplicated_out = orders_deduplicated(raw_orders_out)
-    orders_kept_out = orders_kept(orders_deduplicated_out)
-    orders_tidied_out = orders_tidied(orders_kept_out)
-    orders_priced_out = orders_priced(orders_tidied_out)
-    orders_out = orders(orders_priced_out)
-    quantity_raw_out = quantity_raw(orders_out)
-    order_id_out = order_id(orders_out)
-    customer_out = customer(orders_out)
-    region_out = region(orders_out)
-    unit_price_out = unit_price(orders_out)
-    currency_out = currency(orders_out)
-    quantity_range_validator_out = quantity_range_validator(quantity_raw_out)
-    order_count_out = order_count(order_id_out)
-    usd_rate_out = usd_rate(currency_out)
-    quantity_out = quantity(quantity_raw_out, quantity_range_validator_out)
-    amount_raw_out = amount_raw(quantity_out, unit_price_out, usd_rate_out)
-    amount_data_type_validator_out = amount_data_type_validator(amount_raw_out)
-    amount_allow_nans_validator_out = amount_allow_nans_validator(amount_raw_out)
-    amount_out = amount(amount_raw_out, amount_data_type_validator_out, amount_allow_nans_validator_out)
-    revenue_by_region_raw_out = revenue_by_region_raw(amount_out, region_out)
-    revenue_by_customer_raw_out = revenue_by_customer_raw(amount_out, customer_out)
-    total_revenue_out = total_revenue(amount_out)
-    revenue_by_region_max_share_validator_out = revenue_by_region_max_share_validator(revenue_by_region_raw_out)
-    revenue_by_customer_max_share_validator_out = revenue_by_customer_max_share_validator(revenue_by_customer_raw_out)
-    average_order_value(total_revenue_out, order_count_out)
-    revenue_by_region(revenue_by_region_raw_out, revenue_by_region_max_share_validator_out)
-    revenue_by_customer(revenue_by_customer_raw_out, revenue_by_customer_max_share_validator_out)
+    # Each task, called once: a mapped task runs once per chunk of its block's items.
+    raw_orders_task = raw_orders()
+    orders_deduplicated_task = orders_deduplicated()
+    orders_kept_task = orders_kept()
+    orders_tidied_task = orders_tidied()
+    orders_priced_task = orders_priced()
+    orders_task = orders()
+    quantity_raw_task = quantity_raw()
+    order_id_task = order_id()
+    customer_task = customer()
+    region_task = region()
+    unit_price_task = unit_price()
+    currency_task = currency()
+    quantity_range_validator_task = quantity_range_validator()
+    order_count_task = order_count()
+    usd_rate_task = usd_rate()
+    quantity_task = quantity()
+    amount_raw_task = amount_raw()
+    amount_data_type_validator_task = amount_data_type_validator()
+    amount_allow_nans_validator_task = amount_allow_nans_validator()
+    amount_task = amount()
+    revenue_by_region_raw_task = revenue_by_region_raw()
+    revenue_by_customer_raw_task = revenue_by_customer_raw()
+    total_revenue_task = total_revenue()
+    revenue_by_region_max_share_validator_task = revenue_by_region_max_share_validator()
+    revenue_by_customer_max_share_validator_task = revenue_by_customer_max_share_validator()
+    average_order_value_task = average_order_value()
+    revenue_by_region_task = revenue_by_region()
+    revenue_by_customer_task = revenue_by_customer()
+
+    # Each task after the tasks whose results it reads.
+    raw_orders_task >> orders_deduplicated_task
+    orders_deduplicated_task >> orders_kept_task
+    orders_kept_task >> orders_tidied_task
+    orders_tidied_task >> orders_priced_task
+    orders_priced_task >> orders_task
+    orders_task >> quantity_raw_task
+    orders_task >> order_id_task
+    orders_task >> customer_task
+    orders_task >> region_task
+    orders_task >> unit_price_task
+    orders_task >> currency_task
+    quantity_raw_task >> quantity_range_validator_task
+    order_id_task >> order_count_task
+    currency_task >> usd_rate_task
+    [quantity_raw_task, quantity_range_validator_task] >> quantity_task
+    [quantity_task, unit_price_task, usd_rate_task] >> amount_raw_task
+    amount_raw_task >> amount_data_type_validator_task
+    amount_raw_task >> amount_allow_nans_validator_task
+    [amount_raw_task, amount_data_type_validator_task, amount_allow_nans_validator_task] >> amount_task
+    [amount_task, region_task] >> revenue_by_region_raw_task
+    [amount_task, customer_task] >> revenue_by_customer_raw_task
+    amount_task >> total_revenue_task
+    revenue_by_region_raw_task >> revenue_by_region_max_share_validator_task
+    revenue_by_customer_raw_task >> revenue_by_customer_max_share_validator_task
+    [total_revenue_task, order_count_task] >> average_order_value_task
+    [revenue_by_region_raw_task, revenue_by_region_max_share_validator_task] >> revenue_by_region_task
+    [revenue_by_customer_raw_task, revenue_by_customer_max_share_validator_task] >> revenue_by_customer_task
 
 
 data_quality_dag = data_quality()

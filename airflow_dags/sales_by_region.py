@@ -24,13 +24,13 @@ Alongside, without fanning out, `@parameterize_extract_columns` makes per-channe
 This module imports its decorators from `hamilflow.function_modifiers`, which re-exports
 Hamilton's own: the same module runs unchanged on Apache Hamilton's driver.
 
-Compiled by hamilflow: 18 tasks computing regional_report, channel_mix, period. Values travel through the hamilflow artifact store; XCom carries only references and item chunks.
+Compiled by hamilflow: 18 tasks computing regional_report, channel_mix, period.
+Values travel through the hamilflow artifact store; XCom carries only the chunks of items
+that mapped tasks expand over.
 """
 
 # Compiled by hamilflow from examples.sales_by_region.pipeline; do not edit by hand.
 # Regenerate after changing the pipeline: hamilflow compile --recompile <this file>
-# Outputs: regional_report, channel_mix, period. Plan fingerprint: cf1be0e9cedee9de.
-# hamilflow-compile: {"catchup": false, "config": {}, "dag_id": "sales_by_region", "final_vars": ["regional_report", "channel_mix", "period"], "grouping": "default", "modules": ["examples.sales_by_region.pipeline"], "params": {}, "retries": null, "schedule": null, "start_date": "2024-01-01", "store_url": null, "tags": ["hamilflow"]}
 
 import datetime
 
@@ -38,236 +38,273 @@ from airflow.sdk import Param, TaskGroup, dag, task
 
 from hamilflow.runtime.airflow import CompiledPipeline
 
-SPEC = '{"config": {}, "context_inputs": [], "dag_id": "sales_by_region", "final_vars": ["regional_report", "channel_mix", "period"], "fingerprint": "cf1be0e9cedee9de", "grouping": "default", "modules": ["examples.sales_by_region.pipeline"], "params": ["days"], "store_url": null}'
+SPEC = {
+    "dag_id": "sales_by_region",
+    "modules": ["examples.sales_by_region.pipeline"],
+    "final_vars": ["regional_report", "channel_mix", "period"],
+    "fingerprint": "b7e93e51a4a141b2",
+    "config": {},
+    "grouping": "default",
+    "store_url": None,
+    "params": ["days"],
+    "context_inputs": [],
+    "compile_options": {
+        "params": {},
+        "schedule": None,
+        "start_date": "2024-01-01",
+        "catchup": False,
+        "retries": None,
+        "tags": ["hamilflow"],
+    },
+}
 pipeline = CompiledPipeline(SPEC)
 
 
 @dag(
-    dag_id='sales_by_region',
     schedule=None,
     start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
     catchup=False,
-    tags=['hamilflow'],
-    params={
-        'days': Param(14, type='integer', description='input of sales.raw (int)'),
-    },
+    tags=["hamilflow"],
+    params={"days": Param(14, type="integer", description="input of sales.raw (int)")},
     doc_md=__doc__,
 )
 def sales_by_region():
-    regional_report_group = TaskGroup(group_id='regional_report')
-    sales_group = TaskGroup(group_id='sales')
+    regional_report_group = TaskGroup(group_id="regional_report")
+    sales_group = TaskGroup(group_id="sales")
 
     @task(
-        task_id='raw',
+        task_id="raw",
         task_group=sales_group,
         doc_md=(
-            'Daily units, revenue and cost per store and channel, from a fixed seed (stands in for a query).\n\n'
-            '**sales.raw** (DataFrame) — `examples.sales_by_region.pipeline.sales`'
+            "Daily units, revenue and cost per store and channel, from a fixed seed (stands in for a query).\n\n"
+            "**sales.raw** (DataFrame) — `examples.sales_by_region.pipeline.sales`"
         ),
     )
     def sales_raw():
-        return pipeline.run('sales.raw')
+        # Reads days (param).
+        pipeline.run("sales.raw")
 
     @task(
-        task_id='with_margin',
+        task_id="with_margin",
         task_group=sales_group,
         doc_md=(
             "Adds each row's margin: revenue minus cost.\n\n"
-            '**sales.with_margin** (DataFrame) — `examples.sales_by_region.pipeline.sales`'
+            "**sales.with_margin** (DataFrame) — `examples.sales_by_region.pipeline.sales`"
         ),
     )
-    def sales_with_margin(sales_raw):
-        return pipeline.run('sales.with_margin')
+    def sales_with_margin():
+        # Reads sales.raw.
+        pipeline.run("sales.with_margin")
 
     @task(
-        task_id='with_active_rows',
+        task_id="with_active_rows",
         task_group=sales_group,
         doc_md=(
-            'Drops store-days of a channel that sold fewer than `min_units` units.\n\n'
-            '**sales.with_active_rows** (DataFrame) — `examples.sales_by_region.pipeline.sales`'
+            "Drops store-days of a channel that sold fewer than `min_units` units.\n\n"
+            "**sales.with_active_rows** (DataFrame) — `examples.sales_by_region.pipeline.sales`"
         ),
     )
-    def sales_with_active_rows(sales_with_margin):
-        return pipeline.run('sales.with_active_rows')
+    def sales_with_active_rows():
+        # Reads sales.with_margin.
+        pipeline.run("sales.with_active_rows")
+
+    @task(task_group=sales_group, doc_md="**sales** (DataFrame) — `examples.sales_by_region.pipeline.sales`")
+    def sales():
+        # Reads sales.with_active_rows.
+        pipeline.run("sales")
 
     @task(
-        task_id='sales',
-        task_group=sales_group,
-        doc_md='**sales** (DataFrame) — `examples.sales_by_region.pipeline.sales`',
-    )
-    def sales(sales_with_active_rows):
-        return pipeline.run('sales')
-
-    @task(
-        task_id='calendar',
         doc_md=(
-            'The regions that sold in the period, and the period as a label.\n\n'
-            '**calendar** (dict) — `examples.sales_by_region.pipeline.calendar`'
+            "The regions that sold in the period, and the period as a label.\n\n"
+            "**calendar** (dict) — `examples.sales_by_region.pipeline.calendar`"
         ),
     )
-    def calendar(sales):
-        return pipeline.run('calendar')
+    def calendar():
+        # Reads sales.
+        pipeline.run("calendar")
 
     @task(
-        task_id='channel_totals__0',
         doc_md=(
-            'Units and revenue per region for one sales channel.\n\n'
-            '**channel_totals__0** (DataFrame) — `examples.sales_by_region.pipeline.channel_totals`'
+            "Units and revenue per region for one sales channel.\n\n"
+            "**channel_totals__0** (DataFrame) — `examples.sales_by_region.pipeline.channel_totals`"
         ),
     )
-    def channel_totals__0(sales):
-        return pipeline.run('channel_totals__0')
+    def channel_totals__0():
+        # Reads sales.
+        pipeline.run("channel_totals__0")
 
     @task(
-        task_id='channel_totals__1',
         doc_md=(
-            'Units and revenue per region for one sales channel.\n\n'
-            '**channel_totals__1** (DataFrame) — `examples.sales_by_region.pipeline.channel_totals`'
+            "Units and revenue per region for one sales channel.\n\n"
+            "**channel_totals__1** (DataFrame) — `examples.sales_by_region.pipeline.channel_totals`"
         ),
     )
-    def channel_totals__1(sales):
-        return pipeline.run('channel_totals__1')
+    def channel_totals__1():
+        # Reads sales.
+        pipeline.run("channel_totals__1")
 
     @task(
-        task_id='regions',
         doc_md=(
-            'The regions that sold in the period, and the period as a label.\n\n'
-            '**regions** (list) — `examples.sales_by_region.pipeline.calendar`'
+            "The regions that sold in the period, and the period as a label.\n\n"
+            "**regions** (list) — `examples.sales_by_region.pipeline.calendar`"
         ),
     )
-    def regions(calendar):
-        return pipeline.run('regions')
+    def regions():
+        # Reads calendar.
+        pipeline.run("regions")
 
     @task(
-        task_id='period',
         doc_md=(
-            'The regions that sold in the period, and the period as a label.\n\n'
-            '**period** (str) — `examples.sales_by_region.pipeline.calendar`'
+            "The regions that sold in the period, and the period as a label.\n\n"
+            "**period** (str) — `examples.sales_by_region.pipeline.calendar`"
         ),
     )
-    def period(calendar):
-        return pipeline.run('period')
+    def period():
+        # Reads calendar.
+        pipeline.run("period")
 
     @task(
-        task_id='online_revenue',
         doc_md=(
-            'Units and revenue per region for one sales channel.\n\n'
-            '**online_revenue** (Series) — `examples.sales_by_region.pipeline.channel_totals`'
+            "Units and revenue per region for one sales channel.\n\n"
+            "**online_revenue** (Series) — `examples.sales_by_region.pipeline.channel_totals`"
         ),
     )
-    def online_revenue(channel_totals__0):
-        return pipeline.run('online_revenue')
+    def online_revenue():
+        # Reads channel_totals__0.
+        pipeline.run("online_revenue")
 
     @task(
-        task_id='store_revenue',
         doc_md=(
-            'Units and revenue per region for one sales channel.\n\n'
-            '**store_revenue** (Series) — `examples.sales_by_region.pipeline.channel_totals`'
+            "Units and revenue per region for one sales channel.\n\n"
+            "**store_revenue** (Series) — `examples.sales_by_region.pipeline.channel_totals`"
         ),
     )
-    def store_revenue(channel_totals__1):
-        return pipeline.run('store_revenue')
+    def store_revenue():
+        # Reads channel_totals__1.
+        pipeline.run("store_revenue")
 
     @task(
-        task_id='region',
         doc_md=(
-            'Each region that sold in the period: what follows runs once per region.\n\n'
-            '**region** (str) — `examples.sales_by_region.pipeline.region`'
+            "Each region that sold in the period: what follows runs once per region.\n\n"
+            "**region** (str) — `examples.sales_by_region.pipeline.region`"
         ),
     )
-    def region(regions):
-        return pipeline.run('region')
+    def region():
+        # Reads regions.
+        return pipeline.run("region")
 
     @task(
-        task_id='channel_mix',
         doc_md=(
             "Each channel's share of every region's revenue.\n\n"
-            '**channel_mix** (DataFrame) — `examples.sales_by_region.pipeline.channel_mix`'
+            "**channel_mix** (DataFrame) — `examples.sales_by_region.pipeline.channel_mix`"
         ),
     )
-    def channel_mix(online_revenue, store_revenue):
-        return pipeline.run('channel_mix')
+    def channel_mix():
+        # Reads online_revenue, store_revenue.
+        pipeline.run("channel_mix")
 
     @task(
-        task_id='region_sales__to__region_summary',
         map_index_template="{{ hamilflow_item }}",
         doc_md=(
-            '**region_sales** (DataFrame) — `examples.sales_by_region.pipeline.region_sales`\n\n'
-            'The rows of one region.\n\n'
-            '**region_trend.with_daily_revenue** (Series) — `examples.sales_by_region.pipeline.region_trend`\n\n'
-            'Revenue per day, all stores and channels together.\n\n'
-            '**region_trend.smoothed** (Series) — `examples.sales_by_region.pipeline.region_trend`\n\n'
-            'The mean over the last `window` days (fewer at the start).\n\n'
-            '**region_trend** (float) — `examples.sales_by_region.pipeline.region_trend`\n\n'
+            "**region_sales** (DataFrame) — `examples.sales_by_region.pipeline.region_sales`\n\n"
+            "The rows of one region.\n\n"
+            "**region_trend.with_daily_revenue** (Series) — `examples.sales_by_region.pipeline.region_trend`\n\n"
+            "Revenue per day, all stores and channels together.\n\n"
+            "**region_trend.smoothed** (Series) — `examples.sales_by_region.pipeline.region_trend`\n\n"
+            "The mean over the last `window` days (fewer at the start).\n\n"
+            "**region_trend** (float) — `examples.sales_by_region.pipeline.region_trend`\n\n"
             "Change of the region's 7-day average revenue over the period, in percent.\n\n"
-            '**region_summary** (dict) — `examples.sales_by_region.pipeline.region_summary`\n\n'
+            "**region_summary** (dict) — `examples.sales_by_region.pipeline.region_summary`\n\n"
             "One line of the report: the region's stores, units, revenue, margin and trend."
         ),
     )
     def region_sales__to__region_summary(chunk):
-        return pipeline.run('region_sales__to__region_summary', chunk)
+        # Reads region (one item), sales.
+        pipeline.run("region_sales__to__region_summary", chunk)
 
     @task(
-        task_id='raw',
+        task_id="raw",
         task_group=regional_report_group,
-        trigger_rule='none_failed',
+        trigger_rule="none_failed",
         doc_md=(
             "The regions' summaries as one table, ranked by revenue, with each region's share.\n\n"
-            '**regional_report.raw** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`'
+            "**regional_report.raw** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`"
         ),
     )
-    def regional_report_raw(region_sales__to__region_summary):
-        return pipeline.run('regional_report.raw')
+    def regional_report_raw():
+        # Reads region_summary (collected over region).
+        pipeline.run("regional_report.raw")
 
     @task(
-        task_id='with_ranked',
+        task_id="with_ranked",
         task_group=regional_report_group,
         doc_md=(
-            'Rows sorted by `by`, largest first, numbered from 1.\n\n'
-            '**regional_report.with_ranked** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`'
+            "Rows sorted by `by`, largest first, numbered from 1.\n\n"
+            "**regional_report.with_ranked** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`"
         ),
     )
-    def regional_report_with_ranked(regional_report_raw):
-        return pipeline.run('regional_report.with_ranked')
+    def regional_report_with_ranked():
+        # Reads regional_report.raw.
+        pipeline.run("regional_report.with_ranked")
 
     @task(
-        task_id='with_revenue_share',
+        task_id="with_revenue_share",
         task_group=regional_report_group,
         doc_md=(
             "Adds each row's share of total revenue.\n\n"
-            '**regional_report.with_revenue_share** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`'
+            "**regional_report.with_revenue_share** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`"
         ),
     )
-    def regional_report_with_revenue_share(regional_report_with_ranked):
-        return pipeline.run('regional_report.with_revenue_share')
+    def regional_report_with_revenue_share():
+        # Reads regional_report.with_ranked.
+        pipeline.run("regional_report.with_revenue_share")
 
     @task(
-        task_id='regional_report',
         task_group=regional_report_group,
-        doc_md='**regional_report** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`',
+        doc_md="**regional_report** (DataFrame) — `examples.sales_by_region.pipeline.regional_report`",
     )
-    def regional_report(regional_report_with_revenue_share):
-        return pipeline.run('regional_report')
+    def regional_report():
+        # Reads regional_report.with_revenue_share.
+        pipeline.run("regional_report")
 
-    sales_raw_out = sales_raw()
-    sales_with_margin_out = sales_with_margin(sales_raw_out)
-    sales_with_active_rows_out = sales_with_active_rows(sales_with_margin_out)
-    sales_out = sales(sales_with_active_rows_out)
-    calendar_out = calendar(sales_out)
-    channel_totals__0_out = channel_totals__0(sales_out)
-    channel_totals__1_out = channel_totals__1(sales_out)
-    regions_out = regions(calendar_out)
-    period(calendar_out)
-    online_revenue_out = online_revenue(channel_totals__0_out)
-    store_revenue_out = store_revenue(channel_totals__1_out)
-    region_chunks = region(regions_out)
-    channel_mix(online_revenue_out, store_revenue_out)
-    region_sales__to__region_summary_out = region_sales__to__region_summary.expand(chunk=region_chunks)
-    sales_out >> region_sales__to__region_summary_out
-    regional_report_raw_out = regional_report_raw(region_sales__to__region_summary_out)
-    regional_report_with_ranked_out = regional_report_with_ranked(regional_report_raw_out)
-    regional_report_with_revenue_share_out = regional_report_with_revenue_share(regional_report_with_ranked_out)
-    regional_report(regional_report_with_revenue_share_out)
+    # Each task, called once: a mapped task runs once per chunk of its block's items.
+    sales_raw_task = sales_raw()
+    sales_with_margin_task = sales_with_margin()
+    sales_with_active_rows_task = sales_with_active_rows()
+    sales_task = sales()
+    calendar_task = calendar()
+    channel_totals__0_task = channel_totals__0()
+    channel_totals__1_task = channel_totals__1()
+    regions_task = regions()
+    period_task = period()
+    online_revenue_task = online_revenue()
+    store_revenue_task = store_revenue()
+    region_chunks = region()
+    channel_mix_task = channel_mix()
+    region_sales__to__region_summary_task = region_sales__to__region_summary.expand(chunk=region_chunks)
+    regional_report_raw_task = regional_report_raw()
+    regional_report_with_ranked_task = regional_report_with_ranked()
+    regional_report_with_revenue_share_task = regional_report_with_revenue_share()
+    regional_report_task = regional_report()
+
+    # Each task after the tasks whose results it reads.
+    sales_raw_task >> sales_with_margin_task
+    sales_with_margin_task >> sales_with_active_rows_task
+    sales_with_active_rows_task >> sales_task
+    sales_task >> calendar_task
+    sales_task >> channel_totals__0_task
+    sales_task >> channel_totals__1_task
+    calendar_task >> regions_task
+    calendar_task >> period_task
+    channel_totals__0_task >> online_revenue_task
+    channel_totals__1_task >> store_revenue_task
+    regions_task >> region_chunks
+    [online_revenue_task, store_revenue_task] >> channel_mix_task
+    sales_task >> region_sales__to__region_summary_task
+    region_sales__to__region_summary_task >> regional_report_raw_task
+    regional_report_raw_task >> regional_report_with_ranked_task
+    regional_report_with_ranked_task >> regional_report_with_revenue_share_task
+    regional_report_with_revenue_share_task >> regional_report_task
 
 
 sales_by_region_dag = sales_by_region()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from hamilflow.errors import GraphError, HamilflowError
+from hamilflow.execution import grouping
 
 
 def _value(text: str) -> Any:
@@ -187,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--start-date", default="2024-01-01")
     c.add_argument("--catchup", action="store_true")
     c.add_argument("--retries", type=int, default=None, help="default retries of every task")
-    c.add_argument("--grouping", default="default", help="default, individual, all or chains")
+    c.add_argument("--grouping", default="default", choices=list(grouping.STRATEGIES), help="how nodes become tasks")
     c.add_argument("--store-url", default=None, help="artifact store: folder or fsspec URL")
     c.add_argument("--output", default=None, help="DAG file path (default airflow_dags/<dag_id>.py)")
     c.add_argument("--check", action="store_true", help="exit 1 if compiled FILES are stale")

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from hamilflow.errors import EnvironmentProblem
+
 _PREPARED: Path | None = None
 
 
@@ -30,10 +32,12 @@ def prepare(home: str | os.PathLike[str]) -> Path:
     home = Path(home).absolute()
     if _PREPARED is not None:
         if _PREPARED != home:
-            raise RuntimeError(f"Airflow is already set up in {_PREPARED} in this process; cannot switch to {home}.")
+            raise EnvironmentProblem(
+                f"Airflow is already set up in {_PREPARED} in this process; cannot switch to {home}."
+            )
         return home
     if "airflow" in sys.modules:
-        raise RuntimeError(
+        raise EnvironmentProblem(
             "Airflow was imported before hamilflow.embedded_airflow.prepare(): it has already read its "
             "configuration (and maybe a real metadata database). Call prepare() before anything imports airflow."
         )
@@ -112,7 +116,7 @@ def load_dag(path: str | os.PathLike[str]) -> tuple[Any, Any]:
     spec.loader.exec_module(module)
     dags = [v for v in vars(module).values() if isinstance(v, DAG)]
     if len(dags) != 1:
-        raise RuntimeError(f"{path} defines {len(dags)} DAG objects at module level; expected one.")
+        raise EnvironmentProblem(f"{path} defines {len(dags)} DAG objects at module level; expected one.")
     return module, dags[0]
 
 

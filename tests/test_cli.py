@@ -42,7 +42,7 @@ def test_compile_writes_a_dag_file(in_repo, tmp_path, capsys) -> None:
     assert code == 0
     assert capsys.readouterr().out.strip() == f"wrote {output}"
     text = output.read_text()
-    assert "dag_id='wc'" in text and "schedule='@daily'" in text and "Param('empty', type='string'" in text
+    assert "def wc():" in text and 'schedule="@daily"' in text and 'Param("empty", type="string"' in text
     compile(text, str(output), "exec")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 import textwrap
 import uuid
@@ -11,8 +12,9 @@ from typing import Callable, Iterator
 
 import pytest
 
-from hamilflow.compiler import CompileError, CompileOptions, check_dag_file, compile_pipeline
+from hamilflow.compiler import CompileError, CompileOptions, check_dag_file, compile_pipeline, embedded_options
 from hamilflow.errors import HamilflowError
+from hamilflow.runtime.spec import PipelineSpec
 
 REPO = Path(__file__).resolve().parents[1]
 PIPELINES = {
@@ -22,7 +24,10 @@ PIPELINES = {
     "blocks_and_cube": ["tests.resources.airflow.blocks", "tests.resources.airflow.cube"],
     "many": ["tests.resources.airflow.many"],
     "tagged": ["tests.resources.airflow.tagged"],
+    "namespaced": ["tests.resources.airflow.namespaced"],
+    "inputs": ["tests.resources.airflow.inputs"],
 }
+GROUPINGS = ["default", "chains", "all", "individual"]
 
 
 # Writes a pipeline module into tmp_path under a unique importable name; forgets it after the test.
@@ -59,14 +64,14 @@ def test_the_committed_dag_files_are_current_whatever_path_they_are_checked_by()
         assert check_dag_file(path.relative_to(REPO)) is None
 
 
-@pytest.mark.parametrize("grouping", ["default", "chains", "all", "individual"])
+@pytest.mark.parametrize("grouping", GROUPINGS)
 @pytest.mark.parametrize("name", sorted(PIPELINES))
 def test_the_dag_file_is_python_that_wires_each_task_after_its_upstream(name, grouping) -> None:
     source = _compile(PIPELINES[name], name, grouping=grouping)
     tree = ast.parse(source)
     (dag_function,) = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
     defined = {n.name for n in dag_function.body if isinstance(n, ast.FunctionDef)}
-    assigned: set[str] = set()
+    assigned = {a.asname or a.name for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
     for statement in dag_function.body:
         if isinstance(statement, ast.FunctionDef):
             continue
@@ -74,6 +79,134 @@ def test_the_dag_file_is_python_that_wires_each_task_after_its_upstream(name, gr
         assert used - defined <= assigned, f"{ast.unparse(statement)} uses a value not computed yet"
         assigned |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     assert _compile(PIPELINES[name], name, grouping=grouping) == source  # deterministic
+
+
+def _dag_function(source: str) -> ast.FunctionDef:
+    (dag_function,) = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    return dag_function
+
+
+def _runtime_call(function: ast.FunctionDef) -> ast.Call:
+    """The one call to the runtime in a task function's body: ``pipeline.run(...)`` or ``pipeline.items(...)``."""
+    (statement,) = [s for s in function.body if isinstance(s, (ast.Expr, ast.Return))]
+    return statement.value
+
+
+def _stated_edges(dag_function: ast.FunctionDef) -> set[tuple[str, str]]:
+    """The edges the file states between task functions: ``x = f.expand(chunk=y)``, ``a >> b``, ``[a, b] >> c``."""
+    made_by: dict[str, str] = {}  # task instance variable -> its task function
+    edges = set()
+    for statement in dag_function.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Call):
+            call, (target,) = statement.value, statement.targets
+            if isinstance(call.func, ast.Attribute):  # f.expand(chunk=y): the real data flow of a mapped task
+                (chunk,) = call.keywords
+                made_by[target.id] = call.func.value.id
+                edges.add((made_by[chunk.value.id], call.func.value.id))
+            elif call.func.id != "TaskGroup":
+                made_by[target.id] = call.func.id
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.BinOp):
+            left, right = statement.value.left, statement.value.right
+            assert isinstance(statement.value.op, ast.RShift)
+            edges |= {(made_by[u.id], made_by[right.id]) for u in (left.elts if isinstance(left, ast.List) else [left])}
+    return edges
+
+
+@pytest.mark.parametrize("grouping", GROUPINGS)
+@pytest.mark.parametrize("name", sorted(PIPELINES))
+def test_the_file_says_what_happens_no_ignored_argument_and_every_edge_stated(name, grouping) -> None:
+    compiled = compile_pipeline(CompileOptions(modules=PIPELINES[name], dag_id=name, grouping=grouping))
+    plan, dag_function = compiled.plan, _dag_function(compiled.source)
+    functions = {n.name: n for n in dag_function.body if isinstance(n, ast.FunctionDef)}
+    runs = {}  # task function -> ("run", plan task) or ("items", expander)
+    expanded = {
+        n.func.value.id
+        for n in ast.walk(dag_function)
+        if isinstance(n, ast.Call) and n.keywords and isinstance(n.func, ast.Attribute) and n.func.attr == "expand"
+    }
+    for function in functions.values():
+        call = _runtime_call(function)
+        runs[function.name] = (call.func.attr, call.args[0].value)
+        arguments = [a.arg for a in function.args.args]
+        # a task takes no argument, but a mapped task its chunk, which it hands to the runtime
+        assert arguments == (["chunk"] if function.name in expanded else []), ast.unparse(function)
+        assert [ast.unparse(a) for a in call.args[1:]] == arguments
+        # it returns something (to XCom) only when that is the chunks mapped tasks expand over
+        returns = isinstance(function.body[-1], ast.Return)
+        lists = call.func.attr == "items" or plan.task[call.args[0].value].lists_own_chunks
+        assert returns == lists, ast.unparse(function)
+        decorator = function.decorator_list[0]
+        task_ids = [k.value.value for k in getattr(decorator, "keywords", []) if k.arg == "task_id"]
+        assert task_ids != [function.name]  # TaskFlow takes the id from the function's name
+    assert sorted(name for kind, name in runs.values() if kind == "run") == sorted(plan.task)
+    function_of = {name: function for function, (kind, name) in runs.items() if kind == "run"}
+    edges = _stated_edges(dag_function)
+    for a, b in edges:  # every edge stands for a value that flows
+        (kind_a, a_name), (kind_b, b_name) = runs[a], runs[b]
+        if kind_a == "items":
+            assert plan.task[b_name].path[-1] == a_name  # b is mapped over the items a lists
+        elif kind_b == "items":
+            assert b_name in plan.task[a_name].expanders  # b lists the items of a block a opens
+        else:
+            a_task, b_task = plan.task[a_name], plan.task[b_name]
+            mapped_over_a = a_task.lists_own_chunks and b_task.path[-1:] == a_task.expanders
+            assert a_name in b_task.upstream or mapped_over_a, (a, b)
+    reaches = {f: {b for a, b in edges if a == f} for f in functions}
+    for _ in functions:  # the transitive closure, at most one round per task
+        reaches = {f: targets.union(*(reaches[t] for t in targets)) for f, targets in reaches.items()}
+    for task in plan.tasks:  # and every value that flows has an edge, direct or through an items task
+        for upstream in task.upstream:
+            assert function_of[task.name] in reaches[function_of[upstream]], (upstream, task.name)
+
+
+def test_compiled_files_pass_ruff_check_and_ruff_format_with_the_project_settings(pipeline_module, tmp_path) -> None:
+    pytest.importorskip("ruff")
+    every_type = pipeline_module(
+        '''
+        """Params of every type, text that needs escapes: "quotes", 'single', \\backslash, ünïcode."""
+
+        def report(
+            name: str = 'say "hi"',
+            times: int = 2,
+            ratio: float = 0.5,
+            loud: bool = False,
+            words: list = [],
+            table: dict = {},
+            limit: int | None = None,
+        ) -> str:
+            """A docstring line long enough to be split over two lines of the DAG file: it goes on and on and on."""
+            return f"{name}{times}{ratio}{loud}{words}{table}{limit}"
+        '''
+    )
+    dags = tmp_path / "dags"
+    cases = [
+        ("word_count", "default", {}),
+        ("nested", "default", {}),
+        ("nested", "individual", {}),
+        ("blocks_and_cube", "chains", {}),
+        ("namespaced", "default", {}),
+        ("namespaced", "all", {}),
+        ("inputs", "default", {"schedule": "0 6 * * *", "retries": 2}),
+        ("tagged", "chains", {}),
+    ]
+    for name, grouping, options in cases:
+        output = str(dags / f"{name}_{grouping}.py")
+        compile_pipeline(
+            CompileOptions(modules=PIPELINES[name], dag_id=name, grouping=grouping, output=output, **options)
+        ).write()
+    params = {"words": ["a", "b"], "table": {"k": [1, None]}, "limit": 3}
+    config = {"sql": "select * from a_table_with_a_long_name where " + " and ".join(["x = 1"] * 20)}
+    path = dags / "every_type.py"
+    compile_pipeline(
+        CompileOptions(modules=[every_type], dag_id="every-type.v2", params=params, config=config, output=str(path))
+    ).write()
+    for command in (["check"], ["format", "--check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--config", str(REPO / "pyproject.toml"), str(dags)],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, f"ruff {' '.join(command)}:\n{done.stdout}{done.stderr}"
 
 
 def test_the_file_does_not_depend_on_where_it_is_written() -> None:
@@ -96,10 +229,10 @@ def test_external_inputs_become_typed_params_and_context_values() -> None:
         "run_after",
     }
     source = compiled.source
-    assert "'times': Param(2, type='integer', description='input of settings (int)')," in source
-    assert "'words': Param(['a', 'b'], type='array'" in source
-    assert "'limit': Param(None, type=['integer', 'null']" in source  # a None default stays valid
-    assert "'logical_date'" not in source.split("params={")[1].split("},")[0]
+    assert '"times": Param(2, type="integer", description="input of settings (int)"),' in source
+    assert '"words": Param(["a", "b"], type="array"' in source
+    assert '"limit": Param(None, type=["integer", "null"]' in source  # a None default stays valid
+    assert '"logical_date"' not in source.split("params={")[1].split("},")[0]
 
 
 def test_param_defaults_come_from_options_and_required_inputs_from_config(pipeline_module) -> None:
@@ -110,7 +243,7 @@ def test_param_defaults_come_from_options_and_required_inputs_from_config(pipeli
         """
     )
     source = _compile(name, params={"x": 3, "scale": 2.5})
-    assert "'x': Param(3, type='integer'" in source and "'scale': Param(2.5, type='number'" in source
+    assert '"x": Param(3, type="integer"' in source and '"scale": Param(2.5, type="number"' in source
     compiled = compile_pipeline(CompileOptions(modules=[name], dag_id="d", config={"x": 3}))
     assert compiled.spec.params == ("scale",) and compiled.spec.config == {"x": 3}
 
@@ -198,13 +331,13 @@ def test_nodes_run_as_one_task_must_agree_on_text_settings_and_take_the_largest_
     module_file = tmp_path / f"{name}.py"
     module_file.write_text(module_file.read_text().replace("{pool}", "cpu"))
     assert "conflicts with 'io'" in _problems(name, grouping="chains")
-    assert "pool='cpu'" in _compile(name)  # one task per node: no conflict
+    assert 'pool="cpu"' in _compile(name)  # one task per node: no conflict
 
     module_file.write_text(module_file.read_text().replace("cpu", "io"))
     sys.modules.pop(name, None)
     source = _compile(name, grouping="chains")
-    assert "task_id='a__b'" in source
-    assert "retries=3" in source and "execution_timeout=timedelta(seconds=60)" in source
+    assert "def a__b():" in source
+    assert "retries=3" in source and "execution_timeout=datetime.timedelta(seconds=60)" in source
 
 
 def test_graph_errors_surface_at_compile_time() -> None:
@@ -234,12 +367,13 @@ def test_bad_dag_options_are_compile_errors(options, expected) -> None:
 
 def test_good_schedules_compile() -> None:
     for schedule in ("0 6 * * *", "@daily", None):
-        assert f"schedule={schedule!r}," in _compile("examples.word_count.pipeline", schedule=schedule)
+        expected = "schedule=None," if schedule is None else f'schedule="{schedule}",'
+        assert expected in _compile("examples.word_count.pipeline", schedule=schedule)
 
 
 def test_docstrings_become_task_docs_and_unused_imports_stay_out(pipeline_module) -> None:
     source = _compile(PIPELINES["tagged"], "tagged")
-    assert "'Raw rows from a *slow* source.\\n\\n'" in source
+    assert '"Raw rows from a *slow* source.\\n\\n"' in source
     assert "(no docstring)" not in source
     assert "from airflow.sdk import Param, dag, task" in source
     name = pipeline_module("def answer() -> int:\n    return 42\n")
@@ -267,3 +401,42 @@ def test_only_files_written_by_the_compiler_can_be_checked(tmp_path) -> None:
     other.write_text("from airflow.sdk import dag\n")
     with pytest.raises(HamilflowError, match="not written by hamilflow compile"):
         check_dag_file(other)
+
+
+def test_the_spec_constant_keeps_the_options_and_the_runtime_spec(tmp_path) -> None:
+    options = CompileOptions(
+        modules=["examples.word_count.pipeline"],
+        dag_id="wc",
+        final_vars=["total_words"],
+        params={"corpus": "empty"},
+        schedule="@daily",
+        retries=2,
+        tags=["hamilflow", "words"],
+        output=str(tmp_path / "wc.py"),
+    )
+    compiled = compile_pipeline(options)
+    compiled.write()
+    assert embedded_options(compiled.path) == options
+    tree = ast.parse(compiled.source)
+    (spec,) = [s.value for s in tree.body if isinstance(s, ast.Assign) and s.targets[0].id == "SPEC"]
+    assert PipelineSpec.from_dict(ast.literal_eval(spec)) == compiled.spec  # what the runtime reads
+    assert len(ast.unparse(spec).splitlines()) == 1 and len(compiled.source.splitlines()[0]) <= 120
+    # no outputs asked: the pipeline's leaves, taken again by each recompile
+    leaves = CompileOptions(modules=["examples.word_count.pipeline"], dag_id="wc", output=str(tmp_path / "leaves.py"))
+    assert embedded_options(compile_pipeline(leaves).write()).final_vars == []
+
+
+def test_compile_options_are_read_from_the_spec_constant_never_from_text_that_imitates_it(tmp_path) -> None:
+    options = CompileOptions(["examples.word_count.pipeline"], "wc", ["total_words"], output=str(tmp_path / "wc.py"))
+    path = compile_pipeline(options).write()
+    imitation = '# hamilflow-compile: {"modules": ["os"], "dag_id": "evil"}\nSPEC = {"dag_id": "evil"}\n'
+    path.write_text(path.read_text().replace('"""wc\n', '"""wc\n' + imitation, 1))  # inside the docstring
+    assert embedded_options(path) == options
+    assert "stale" in check_dag_file(path)  # the file differs from what the compiler writes
+    handmade = tmp_path / "handmade.py"
+    handmade.write_text(f'"""{imitation}"""\n\nfrom airflow.sdk import dag\n')
+    with pytest.raises(HamilflowError, match="not written by hamilflow compile"):
+        embedded_options(handmade)
+    handmade.write_text('SPEC = \'{"dag_id": "wc"}\'\n')  # the JSON text of older DAG files
+    with pytest.raises(HamilflowError, match="older hamilflow compile"):
+        embedded_options(handmade)

@@ -1,10 +1,17 @@
 """The compiler: turns a pipeline's plan into an Airflow 3 DAG file.
 
-Each plan task becomes one Airflow task whose id is the node's (or group's) name. A
-``Parallelizable`` block's tasks are mapped (``.expand()``) over chunks of its items;
-a collector waits for the whole block. Nested blocks are flattened into one mapped
-task over (outer, inner) pairs, listed by an ``<expander>_items`` task. External inputs
-become DAG params, or are read from the Airflow context when named like a context value.
+Compiling goes in three steps: the plan (:mod:`hamilflow.execution.plan`), a model of
+the DAG built from it (:mod:`hamilflow.compiler.model`: tasks, mapping, settings, groups,
+as values; inputs in :mod:`~hamilflow.compiler.inputs`, Airflow settings in
+:mod:`~hamilflow.compiler.settings`), and the text of the file
+(:mod:`hamilflow.compiler.render`). Each plan task becomes one Airflow task named like
+it; a ``Parallelizable`` block's tasks are mapped (``.expand()``) over chunks of its
+items; a collector waits for the whole block. External inputs become DAG params, or are
+read from the Airflow context when named like a context value.
+
+The file keeps what it was compiled from in its ``SPEC`` constant, which
+:func:`embedded_options` reads back (by parsing the file, never by searching its text) so
+that :func:`check_dag_file` can compile it again and compare.
 
     >>> from hamilflow.compiler import CompileOptions, compile_pipeline
     >>> dag = compile_pipeline(CompileOptions(
@@ -14,30 +21,28 @@ become DAG params, or are read from the Airflow context when named like a contex
 
 from __future__ import annotations
 
-import datetime
+import ast
 import importlib
 import inspect
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from hamilflow import htypes
-from hamilflow.compiler.checks import (
-    check_dag_settings,
-    check_task_ids,
-    classify_inputs,
-    param_type,
-    task_settings,
-)
-from hamilflow.compiler.options import CompileOptions
-from hamilflow.compiler.render import AirflowTask, render
+from hamilflow.compiler.inputs import check_input_values, classify_inputs, dag_params
+from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text
+from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
+from hamilflow.compiler.render import render
+from hamilflow.compiler.settings import check_dag_settings, check_task_ids, dag_settings
 from hamilflow.errors import GraphError, HamilflowError
+from hamilflow.execution import grouping
 from hamilflow.execution.plan import Plan, build_plan
 from hamilflow.graph import FunctionGraph
-from hamilflow.runtime.spec import GROUPINGS, PipelineSpec
+from hamilflow.runtime.spec import PipelineSpec
 
 __all__ = ["CompileOptions", "CompiledDag", "compile_pipeline", "check_dag_file", "embedded_options", "CompileError"]
+
+SPEC_NAME = "SPEC"  # the DAG file's constant: the pipeline spec and the options it was compiled with
 
 
 class CompileError(GraphError):
@@ -49,11 +54,12 @@ class CompileError(GraphError):
 
 @dataclass
 class CompiledDag:
-    """A compiled DAG: its source text, the plan behind it and where it goes."""
+    """A compiled DAG: its model, its source text, the plan behind it and where it goes."""
 
     options: CompileOptions
     plan: Plan
     spec: PipelineSpec
+    dag: AirflowDag
     source: str
 
     @property
@@ -79,25 +85,13 @@ def _import(modules: list[str]) -> list:
     return loaded
 
 
-def _doc_for(graph: FunctionGraph, nodes: tuple[str, ...]) -> str:
-    parts = []
-    for name in nodes:
-        node = graph.nodes[name]
-        text = node.documentation
-        head = f"**{name}** ({htypes.type_name(node.type)}) — `{node.module}.{node.function_name}`"
-        if not text:
-            parts.append(head)
-        else:
-            parts.append(f"{head}\n\n{text}" if len(nodes) > 1 else f"{text}\n\n{head}")
-    return "\n\n".join(parts)
-
-
 def compile_pipeline(options: CompileOptions) -> CompiledDag:
     """Compile the pipeline described by ``options``; raises :class:`CompileError` listing every problem."""
     problems: list[str] = []
-    if options.grouping not in GROUPINGS:
-        problems.append(f"unknown grouping '{options.grouping}': choose one of {', '.join(GROUPINGS)}.")
+    if options.grouping not in grouping.STRATEGIES:
+        problems.append(f"unknown grouping '{options.grouping}': choose one of {', '.join(grouping.STRATEGIES)}.")
     check_dag_settings(options, problems)
+    check_input_values(options, problems)
     if problems:
         raise CompileError(problems)
     modules = _import(options.modules)
@@ -113,11 +107,14 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     if problems:
         raise CompileError(problems)
     try:
-        plan = build_plan(graph, final_vars, grouping=GROUPINGS[options.grouping]())
+        plan = build_plan(graph, final_vars, grouping=grouping.strategy(options.grouping))
     except GraphError as error:
         raise CompileError(error.problems) from error
     params, context_inputs = classify_inputs(graph, plan, options, problems)
-    tasks = _airflow_tasks(graph, plan, problems)
+    sources = {name: "config" for name in options.config}
+    sources.update({name: "param" for name in params})
+    sources.update({name: "Airflow context" for name in context_inputs})
+    tasks = build_tasks(graph, plan, sources, problems)
     check_task_ids([t.airflow_id for t in tasks], problems)
     if problems:
         raise CompileError(problems)
@@ -132,175 +129,81 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         params=tuple(params),
         context_inputs=tuple(context_inputs),
     )
-    start = datetime.date.fromisoformat(str(options.start_date))
-    dag_settings = {
-        "schedule": repr(options.schedule),
-        "start_date": f"datetime.datetime({start.year}, {start.month}, {start.day}, tzinfo=datetime.timezone.utc)",
-        "catchup": repr(options.catchup),
-        "tags": repr(list(options.tags)),
-    }
-    if options.retries is not None:
-        dag_settings["default_args"] = repr({"retries": options.retries})
-    param_docs = {}
-    for name, default in params.items():
-        users = [u for u in graph.nodes[name].dependents if u in plan.producer]
-        json_type = param_type(graph.nodes[name].type)
-        if default is None and isinstance(json_type, str):
-            json_type = [json_type, "null"]  # else Airflow refuses every run that keeps the default
-        described = f"input of {', '.join(users)} ({htypes.type_name(graph.nodes[name].type)})"
-        param_docs[name] = (default, json_type, described)
-    doc = _dag_doc(options, modules, plan)
-    source = render(
+    dag = AirflowDag(
         dag_id=options.dag_id,
+        doc=_dag_doc(options, modules, plan),
         header=[
             f"Compiled by hamilflow from {', '.join(options.modules)}; do not edit by hand.",
             "Regenerate after changing the pipeline: hamilflow compile --recompile <this file>",
-            f"Outputs: {', '.join(final_vars)}. Plan fingerprint: {plan.fingerprint}.",
         ],
-        options_json=options.to_json(),
-        spec_json=spec.to_json(),
-        dag_settings=dag_settings,
-        params=param_docs,
+        spec={**spec.to_dict(), COMPILE_OPTIONS_KEY: options.embedded(final_vars)},
+        settings=dag_settings(options),
+        params=dag_params(graph, plan, params),
         tasks=tasks,
-        doc=doc,
     )
-    return CompiledDag(options=options, plan=plan, spec=spec, source=source)
+    return CompiledDag(options=options, plan=plan, spec=spec, dag=dag, source=render(dag))
 
 
 def _dag_doc(options: CompileOptions, modules: list, plan: Plan) -> str:
-    docs = [inspect.cleandoc(m.__doc__) for m in modules if m.__doc__]
+    docs = [clean_text(inspect.cleandoc(m.__doc__)) for m in modules if m.__doc__]
     body = "\n\n".join(docs) if docs else f"Pipeline from {', '.join(options.modules)}."
     return (
-        f"{options.dag_id}\n\n{body}\n\nCompiled by hamilflow: {len(plan.tasks)} tasks computing "
-        f"{', '.join(plan.final_vars)}. Values travel through the hamilflow artifact store; XCom "
-        "carries only references and item chunks."
+        f"{options.dag_id}\n\n{body}\n\n"
+        f"Compiled by hamilflow: {len(plan.tasks)} task{'s' * (len(plan.tasks) != 1)} computing "
+        f"{', '.join(plan.final_vars)}.\n"
+        "Values travel through the hamilflow artifact store; XCom carries only the chunks of items\n"
+        "that mapped tasks expand over."
     )
 
 
-def _airflow_tasks(graph: FunctionGraph, plan: Plan, problems: list[str]) -> list[AirflowTask]:
-    """One AirflowTask per plan task, plus an ``<expander>_items`` task for each inner block."""
-    specs = plan.task
-    chunk_source: dict[str, str] = {}  # expander -> task id whose output lists its chunks
-    items_tasks: dict[str, AirflowTask] = {}
-    taken = set(specs) | set(graph.nodes)
-    namespaces = _namespaces(plan)
-    for spec in plan.tasks:
-        for expander in spec.expanders:
-            if not spec.path and len(spec.expanders) == 1:
-                chunk_source[expander] = spec.name
-                continue
-            candidates = [f"{expander}_items", f"{expander}_block_items"]
-            name = next((c for c in candidates if c not in taken), None)
-            number = 2
-            while name is None or name in taken:
-                name, number = f"{expander}_block_items_{number}", number + 1
-            taken.add(name)
-            chunk_source[expander] = name
-            items_tasks[name] = AirflowTask(
-                task_id=name,
-                **_placement(name, [expander], namespaces),
-                call=f"pipeline.items({expander!r})",
-                upstream=[spec.name],
-                doc=f"Lists the items of block '{expander}' for the tasks mapped over it.",
-                returns_chunks=True,
-            )
-    out: list[AirflowTask] = []
-    mapped = {s.name for s in plan.tasks if s.path}
-    for spec in plan.tasks:
-        upstream = list(dict.fromkeys(plan.producer[v] for v in spec.inputs))
-        mapped_over = chunk_source[spec.path[-1]] if spec.path else None
-        implied = set(items_tasks[mapped_over].upstream) if mapped_over in items_tasks else set()
-        upstream = [u for u in upstream if u != mapped_over and u not in implied]
-        settings = task_settings(graph, spec.nodes, problems)
-        if any(u in mapped for u in upstream):
-            settings = {"trigger_rule": "none_failed", **settings}  # an empty block skips its mapped tasks
-        call = f"pipeline.run({spec.name!r}, chunk)" if mapped_over else f"pipeline.run({spec.name!r})"
-        out.append(
-            AirflowTask(
-                task_id=spec.name,
-                **_placement(spec.name, spec.nodes, namespaces),
-                call=call,
-                mapped_over=mapped_over,
-                upstream=upstream,
-                settings=settings,
-                doc=_doc_for(graph, spec.nodes),
-                returns_chunks=len(spec.expanders) == 1 and not spec.path,
-            )
+def embedded_spec(path: str | Path, text: str | None = None) -> dict[str, Any]:
+    """The ``SPEC`` constant of a compiled DAG file: its pipeline spec and the options it was compiled with.
+
+    Read from the file's syntax tree: the value assigned to ``SPEC`` at module level, as
+    a literal; nothing else in the file (a docstring, a comment) can stand in for it.
+    """
+    path = Path(path)
+    text = path.read_text() if text is None else text
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as error:
+        raise HamilflowError(
+            f"{path} is not valid Python ({error.msg}, line {error.lineno}): compile the pipeline again."
+        ) from error
+    assigned = [
+        statement.value
+        for statement in tree.body
+        if isinstance(statement, ast.Assign)
+        and any(isinstance(target, ast.Name) and target.id == SPEC_NAME for target in statement.targets)
+    ]
+    if not assigned:
+        raise HamilflowError(f"{path} was not written by hamilflow compile (it defines no {SPEC_NAME} constant).")
+    if len(assigned) > 1:
+        raise HamilflowError(f"{path}: it assigns {SPEC_NAME} {len(assigned)} times; compile the pipeline again.")
+    try:
+        spec = ast.literal_eval(assigned[0])
+    except ValueError as error:
+        raise HamilflowError(f"{path}: its {SPEC_NAME} is damaged ({error}); compile the pipeline again.") from error
+    if isinstance(spec, str):
+        raise HamilflowError(
+            f"{path} was written by an older hamilflow compile (its {SPEC_NAME} is JSON text): compile the pipeline "
+            "again with `hamilflow compile -m MODULE --dag-id ID ...`, with the options of its "
+            "'# hamilflow-compile:' line."
         )
-        for expander in spec.expanders:
-            items = items_tasks.get(chunk_source[expander])
-            if items is not None and items.task_id != spec.name:
-                items.settings = {"trigger_rule": "none_failed"} if spec.path else {}
-                out.append(items)
-    return _in_dependency_order(out)
-
-
-def _namespaces(plan: Plan) -> set[str]:
-    """Every namespace a node of the plan is named in (``a`` and ``a.b`` for ``a.b.c``)."""
-    found = set()
-    for spec in plan.tasks:
-        for node in spec.nodes:
-            parts = node.split(".")[:-1]
-            found.update(".".join(parts[:depth]) for depth in range(1, len(parts) + 1))
-    return found
-
-
-def _placement(task_name: str, nodes: Iterable[str], namespaces: set[str]) -> dict[str, Any]:
-    """Where a task sits in the Airflow UI: the TaskGroup of its nodes' shared namespace.
-
-    Hamilton names a node made inside a namespace (``@subdag``, ``@pipe_input`` steps)
-    ``namespace.name``; a task whose nodes share a namespace goes into the TaskGroup of that
-    namespace, under its name without the prefix. The node named like the namespace itself
-    (a subdag's output) goes into it too: a group and a task of one name cannot sit side by
-    side. Any dot left in a local name would read as a group in Airflow's UI: it becomes ``__``.
-    """
-    spaces = [tuple(node.split(".") if node in namespaces else node.split(".")[:-1]) for node in nodes]
-    group = spaces[0]
-    for space in spaces[1:]:
-        common = 0
-        while common < min(len(group), len(space)) and group[common] == space[common]:
-            common += 1
-        group = group[:common]
-    prefix = ".".join(group) + "."
-    local = task_name[len(prefix) :] if group and task_name.startswith(prefix) else task_name
-    if not group and "." not in local:
-        return {}
-    return {"group": group, "local_id": local.replace(".", "__")}
-
-
-def _in_dependency_order(tasks: list[AirflowTask]) -> list[AirflowTask]:
-    """``tasks`` with every task after those it waits for (the DAG file wires them in this order).
-
-    Keeps the given order where it already fits; a grouping may list a task before the
-    task that computes one of its inputs (a group is placed where its first node is).
-    """
-    by_id = {t.task_id: t for t in tasks}
-    waits = {t.task_id: {u for u in [*t.upstream, t.mapped_over] if u in by_id} for t in tasks}
-    done: set[str] = set()
-    ordered: list[AirflowTask] = []
-    pending = list(tasks)
-    while pending:
-        ready = next((t for t in pending if waits[t.task_id] <= done), None)
-        if ready is None:  # a cycle: cannot happen for a valid plan; keep the order and let Airflow report it
-            ordered += pending
-            break
-        pending.remove(ready)
-        done.add(ready.task_id)
-        ordered.append(ready)
-    return ordered
+    if not isinstance(spec, dict) or COMPILE_OPTIONS_KEY not in spec:
+        raise HamilflowError(
+            f"{path} was not written by hamilflow compile (its {SPEC_NAME} has no '{COMPILE_OPTIONS_KEY}')."
+        )
+    return spec
 
 
 def embedded_options(path: str | Path, text: str | None = None) -> CompileOptions:
-    """The options a compiled DAG file was compiled with (its ``# hamilflow-compile:`` line)."""
-    path = Path(path)
-    text = path.read_text() if text is None else text
-    line = next((ln for ln in text.splitlines() if ln.startswith("# hamilflow-compile: ")), None)
-    if line is None:
-        raise HamilflowError(f"{path} was not written by hamilflow compile (no '# hamilflow-compile:' line).")
+    """The options a compiled DAG file was compiled with (from its ``SPEC`` constant)."""
+    spec = embedded_spec(path, text)
     try:
-        return CompileOptions.from_json(line[len("# hamilflow-compile: ") :], output=str(path))
-    except (ValueError, TypeError) as error:
-        problem = f"{path}: its '# hamilflow-compile:' line is damaged ({error}); compile the pipeline again."
+        return CompileOptions.from_embedded(spec, output=str(path))
+    except (KeyError, TypeError, ValueError) as error:
+        problem = f"{path}: its {SPEC_NAME} is damaged ({error!r}); compile the pipeline again."
         raise HamilflowError(problem) from error
 
 

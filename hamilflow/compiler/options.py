@@ -1,10 +1,20 @@
-"""What to compile: the pipeline (modules, config, outputs) and the DAG's settings."""
+"""What to compile: the pipeline (modules, config, outputs) and the DAG's settings.
+
+A compiled DAG file keeps its options in its ``SPEC`` constant, so that ``hamilflow
+compile --check`` and ``--recompile`` can compile it again. The pipeline spec already
+states the modules, dag id, config, grouping, store and outputs (the runtime reads them
+there); the other options sit beside it under ``"compile_options"``.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# Options the pipeline spec states under the same name; the DAG file keeps them there only.
+IN_PIPELINE_SPEC = ("modules", "dag_id", "config", "grouping", "store_url")
+COMPILE_OPTIONS_KEY = "compile_options"
 
 
 @dataclass
@@ -33,11 +43,26 @@ class CompileOptions:
     def output_path(self) -> str:
         return self.output or f"airflow_dags/{self.dag_id}.py"
 
-    def to_json(self) -> str:
-        data = asdict(self)
-        data.pop("output")  # where the file lives is not part of what it says
-        return json.dumps(data, sort_keys=True, default=str)
+    def embedded(self, final_vars: list[str] | tuple[str, ...]) -> dict[str, Any]:
+        """The options the DAG file keeps beside its pipeline spec, whose outputs are ``final_vars``.
+
+        ``final_vars`` appears only when the options asked for none (every leaf of the
+        pipeline): recompiling then takes the leaves again, whatever they are by then.
+        """
+        data: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.name in IN_PIPELINE_SPEC or f.name == "output":  # where the file lives is not what it says
+                continue
+            if f.name == "final_vars" and list(self.final_vars) == list(final_vars):
+                continue
+            value = getattr(self, f.name)
+            data[f.name] = str(value) if f.name == "start_date" else value
+        return data
 
     @classmethod
-    def from_json(cls, text: str, output: str | None = None) -> CompileOptions:
-        return cls(**json.loads(text), output=output)
+    def from_embedded(cls, spec: Mapping[str, Any], output: str | None = None) -> CompileOptions:
+        """The options of a DAG file whose ``SPEC`` constant is ``spec`` (see :meth:`embedded`)."""
+        compiled = dict(spec[COMPILE_OPTIONS_KEY])
+        compiled.setdefault("final_vars", list(spec["final_vars"]))
+        common = {name: spec[name] for name in IN_PIPELINE_SPEC}
+        return cls(**common, **compiled, output=output)

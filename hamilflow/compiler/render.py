@@ -1,8 +1,14 @@
-"""Writing the DAG file: a plain ``airflow.sdk`` TaskFlow DAG, one decorated function per task.
+"""Writing the DAG file: a plain ``airflow.sdk`` TaskFlow DAG, formatted as ``ruff format`` formats it.
 
-The file lists every task and its settings explicitly and wires them the way values
-flow, so a code review of the file shows how the pipeline changed. Task bodies are one
-line: they hand the task's name (and, for mapped tasks, their chunk) to the runtime.
+The file reads top to bottom: its ``SPEC`` (what the runtime rebuilds, and the options it
+was compiled with), the ``@dag`` with its settings and params, one decorated function per
+task, then the wiring: each task called once (a mapped task ``.expand()``-ed over the
+chunks of its block), and a line per task naming the tasks it runs after. A task function
+takes no argument but its ``chunk`` when mapped; its body is one call to the runtime, and
+only a task that lists a block's chunks returns anything to XCom.
+
+This module formats an :class:`~hamilflow.compiler.model.AirflowDag`; which tasks exist,
+what they wait for and how they are set up is decided in :mod:`hamilflow.compiler.model`.
 """
 
 from __future__ import annotations
@@ -10,176 +16,179 @@ from __future__ import annotations
 import datetime
 import keyword
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from hamilflow.runtime.airflow import LABEL_VARIABLE
-
-RESERVED = {"dag", "task", "Param", "datetime", "timedelta", "pipeline", "CompiledPipeline", "SPEC"}
-
-# Airflow fills a task function's parameters named like these from the task context (Airflow 3.3's
-# KNOWN_CONTEXT_KEYS), so the parameters that only order a task after its upstream never use them.
-CONTEXT_KEYS = frozenset(
-    """asset_state_store conn dag dag_run data_interval_end data_interval_start ds ds_nodash exception
-    expanded_ti_count inlet_events inlets logical_date macros map_index_template outlet_events outlets params
-    partition_date partition_key prev_data_interval_end_success prev_data_interval_start_success
-    prev_end_date_success prev_start_date_success reason run_id task task_instance task_instance_key_str
-    task_reschedule_count task_state_store templates_dict test_mode ti triggering_asset_events try_number ts
-    ts_nodash ts_nodash_with_tz var""".split()
+from hamilflow.compiler.model import AirflowDag, AirflowTask
+from hamilflow.compiler.pyformat import (
+    Bracket,
+    Code,
+    Labeled,
+    Piece,
+    Text,
+    call,
+    comment,
+    docstring,
+    flat,
+    lay_out,
+    operation,
+    value,
 )
 
-
-@dataclass
-class AirflowTask:
-    """One task of the DAG file, as the renderer needs it."""
-
-    task_id: str
-    call: str  # the runtime call in the body
-    mapped_over: str | None = None  # task id whose output it expands over
-    upstream: list[str] = field(default_factory=list)  # task ids it waits for
-    settings: dict[str, Any] = field(default_factory=dict)
-    doc: str = ""
-    returns_chunks: bool = False
-    group: tuple[str, ...] = ()  # the TaskGroup it sits in, outermost first: a namespace of its nodes
-    local_id: str = ""  # its id inside that group (Airflow prefixes the group's); the task_id when empty
-
-    @property
-    def airflow_id(self) -> str:
-        """The task id Airflow shows: the group's path, then the local id."""
-        return ".".join((*self.group, self.local_id or self.task_id))
+# Names the file defines or imports at module level: no function or variable of the DAG may hide them.
+MODULE_NAMES = frozenset(
+    {"dag", "task", "Param", "TaskGroup", "datetime", "pipeline", "CompiledPipeline", "SPEC", "chunk"}
+)
+_AMBIGUOUS = {"l", "I", "O"}  # pycodestyle's E741/E743
 
 
 def _identifier(text: str) -> str:
-    ident = re.sub(r"\W", "_", text)
+    """A lower-case Python name for an id: other characters become ``_``."""
+    ident = re.sub(r"\W", "_", text).lower()
     if not ident or ident[0].isdigit():
         ident = "_" + ident
-    return ident + "_" if keyword.iskeyword(ident) else ident
+    return ident + "_" if keyword.iskeyword(ident) or ident in _AMBIGUOUS else ident
 
 
-def _literal(value: Any) -> str:
-    if isinstance(value, datetime.timedelta):
-        return f"timedelta(seconds={value.total_seconds():g})"
-    return repr(value)
+def _unique(name: str, taken: set[str], suffix: str = "_") -> str:
+    while name in taken:
+        name += suffix
+    taken.add(name)
+    return name
 
 
-def _doc_literal(text: str, indent: str) -> str:
-    """A string literal for a task's doc: one line, or one line of Python per line of text."""
-    if "\n" not in text:
-        return repr(text)
-    pieces = [repr(piece) for piece in re.findall(r"[^\n]*\n*", text) if piece]
-    return "(\n" + "".join(f"{indent}    {piece}\n" for piece in pieces) + f"{indent})"
+def _number(amount: float) -> str:
+    return str(int(amount)) if amount == int(amount) else repr(amount)
 
 
-def _decorator(arguments: list[str]) -> list[str]:
-    """``@task(...)`` on one line when it fits, else one argument per line."""
-    line = f"    @task({', '.join(arguments)})"
-    if len(line) <= 110 and "\n" not in line:
-        return [line]
-    return ["    @task("] + [f"        {argument}," for argument in arguments] + ["    )"]
+def _piece(obj: Any) -> Piece:
+    """The literal of a setting or param value; dates (in UTC) and durations through the ``datetime`` module."""
+    if isinstance(obj, datetime.datetime):
+        obj = obj.astimezone(datetime.timezone.utc)
+        fields = [obj.year, obj.month, obj.day] + (
+            [obj.hour, obj.minute, obj.second] if obj.time() != datetime.time() else []
+        )
+        return Code(f"datetime.datetime({', '.join(map(str, fields))}, tzinfo=datetime.timezone.utc)")
+    if isinstance(obj, datetime.timedelta):
+        return Code(f"datetime.timedelta(seconds={_number(obj.total_seconds())})")
+    if isinstance(obj, dict):
+        return Bracket("{", tuple(Labeled(f"{_key(k)}: ", _piece(v)) for k, v in obj.items()), "}")
+    if isinstance(obj, list):
+        return Bracket("[", tuple(_piece(v) for v in obj), "]")
+    return value(obj)
 
 
-def render(
-    *,
-    dag_id: str,
-    header: list[str],
-    options_json: str,
-    spec_json: str,
-    dag_settings: dict[str, str],
-    params: dict[str, tuple[Any, Any, str]],
-    tasks: list[AirflowTask],
-    doc: str,
-) -> str:
-    """The DAG file's text. ``params`` maps a name to ``(default, json type, description)``."""
-    function_of: dict[str, str] = {}
-    taken = set(RESERVED) | {_identifier(dag_id)}
-    for t in tasks:
-        name = _identifier(t.task_id)
-        while name in taken:
-            name += "_task"
-        taken.add(name)
-        function_of[t.task_id] = name
-    group_of: dict[tuple[str, ...], str] = {}  # each TaskGroup's variable, parents before children
-    for path in sorted({t.group[:depth] for t in tasks for depth in range(1, len(t.group) + 1)}):
-        name = _identifier("_".join(path)) + "_group"
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        group_of[path] = name
-    output_of = {}
-    for t in tasks:
-        name = function_of[t.task_id] + ("_chunks" if t.returns_chunks else "_out")
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        output_of[t.task_id] = name
-    consumed = {u for t in tasks for u in t.upstream} | {t.mapped_over for t in tasks if t.mapped_over}
-    consumed |= {t.task_id for t in tasks if t.mapped_over and t.upstream}  # needed for `[...] >> x`
-    uses_timedelta = any(isinstance(v, datetime.timedelta) for t in tasks for v in t.settings.values())
+def _key(key: Any) -> str:
+    return flat(value(key))
 
-    lines = ['"""' + doc.replace('"""', "'''").rstrip() + '\n"""', ""]
-    lines += [f"# {line}" if line else "#" for line in header]
-    lines += [f"# hamilflow-compile: {options_json}", ""]
-    lines += ["import datetime"]
-    if uses_timedelta:
-        lines += ["from datetime import timedelta"]
+
+class _Names:
+    """The Python names of a DAG file: the DAG function, task functions, TaskGroups, task instances."""
+
+    def __init__(self, dag: AirflowDag) -> None:
+        taken = set(MODULE_NAMES)
+        self.dag_function = _unique(_identifier(dag.dag_id), taken, "_dag")
+        self.dag_variable = _unique(self.dag_function + "_dag", taken)
+        self.function = {t.task_id: _unique(_identifier(t.task_id), taken, "_task") for t in dag.tasks}
+        self.group = {path: _unique(_identifier("_".join(path)) + "_group", taken) for path in dag.groups}
+        referenced = {u for t in dag.tasks for u in t.upstream} | {t.mapped_over for t in dag.tasks}
+        referenced |= {t.task_id for t in dag.tasks if t.upstream}
+        self.instance = {
+            t.task_id: _unique(self.function[t.task_id] + ("_chunks" if t.returns_chunks else "_task"), taken)
+            for t in dag.tasks
+            if t.task_id in referenced
+        }
+
+
+def render(dag: AirflowDag) -> str:
+    """The DAG file's text."""
+    names = _Names(dag)
+    lines = [*docstring(dag.doc), ""]
+    for line in dag.header:
+        lines += comment(line, 0)
+    sdk = ["Param"] * bool(dag.params) + ["TaskGroup"] * bool(dag.groups) + ["dag", "task"]
     lines += [
         "",
-        f"from airflow.sdk import {'Param, ' if params else ''}{'TaskGroup, ' if group_of else ''}dag, task",
+        "import datetime",
+        "",
+        f"from airflow.sdk import {', '.join(sdk)}",
         "",
         "from hamilflow.runtime.airflow import CompiledPipeline",
         "",
+        *lay_out(Labeled("SPEC = ", _piece(dag.spec))),
+        "pipeline = CompiledPipeline(SPEC)",
+        "",
+        "",
+        *_dag_decorator(dag, names),
+        f"def {names.dag_function}():",
     ]
-    lines += [f"SPEC = {spec_json!r}", "pipeline = CompiledPipeline(SPEC)", "", ""]
-    lines += ["@dag("]
-    lines += [f"    dag_id={dag_id!r},"]
-    for key, value in dag_settings.items():
-        lines.append(f"    {key}={value},")
-    if params:
-        lines.append("    params={")
-        for name, (default, json_type, description) in params.items():
-            type_part = f", type={json_type!r}" if json_type else ""
-            lines.append(f"        {name!r}: Param({default!r}{type_part}, description={description!r}),")
-        lines.append("    },")
-    lines.append("    doc_md=__doc__,")
-    lines.append(")")
-    lines.append(f"def {_identifier(dag_id)}():")
-    for path, name in group_of.items():
-        parent = f", parent_group={group_of[path[:-1]]}" if len(path) > 1 else ""
-        lines.append(f"    {name} = TaskGroup(group_id={path[-1]!r}{parent})")
-    if group_of:
+    for path, variable in names.group.items():
+        parent = {"parent_group": Code(names.group[path[:-1]])} if len(path) > 1 else {}
+        lines += lay_out(Labeled(f"{variable} = ", call("TaskGroup", group_id=Text(path[-1]), **parent)), 4)
+    if names.group:
         lines.append("")
-    for t in tasks:
-        decorator = [f"task_id={(t.local_id or t.task_id)!r}"]
-        if t.group:
-            decorator.append(f"task_group={group_of[t.group]}")
-        if t.mapped_over:
-            decorator.append(f'map_index_template="{{{{ {LABEL_VARIABLE} }}}}"')
-        decorator += [f"{k}={_literal(v)}" for k, v in t.settings.items()]
-        if t.doc:
-            decorator.append(f"doc_md={_doc_literal(t.doc, ' ' * 8)}")
-        lines += _decorator(decorator)
-        if t.mapped_over:
-            args = ["chunk"]
-        else:
-            args = []
-            for u in t.upstream:
-                arg = function_of[u]
-                while arg in CONTEXT_KEYS or arg in args:
-                    arg += "_"
-                args.append(arg)
-        lines.append(f"    def {function_of[t.task_id]}({', '.join(args)}):")
-        lines.append(f"        return {t.call}")
+    for t in dag.tasks:
+        lines += _task_function(t, names)
         lines.append("")
-    for t in tasks:
-        target = f"{output_of[t.task_id]} = " if t.task_id in consumed else ""
-        if t.mapped_over:
-            lines.append(f"    {target}{function_of[t.task_id]}.expand(chunk={output_of[t.mapped_over]})")
-            if t.upstream:
-                waits = ", ".join(output_of[u] for u in t.upstream)
-                waits = waits if len(t.upstream) == 1 else f"[{waits}]"
-                lines.append(f"    {waits} >> {output_of[t.task_id]}")
-        else:
-            args = ", ".join(output_of[u] for u in t.upstream)
-            lines.append(f"    {target}{function_of[t.task_id]}({args})")
-    lines += ["", "", f"{_identifier(dag_id)}_dag = {_identifier(dag_id)}()", ""]
+    lines += _wiring(dag, names)
+    lines += ["", "", f"{names.dag_variable} = {names.dag_function}()", ""]
     return "\n".join(lines)
+
+
+def _dag_decorator(dag: AirflowDag, names: _Names) -> list[str]:
+    arguments: dict[str, Piece] = {}
+    if names.dag_function != dag.dag_id:
+        arguments["dag_id"] = Text(dag.dag_id)
+    arguments.update({key: _piece(setting) for key, setting in dag.settings.items()})
+    if dag.params:
+        entries = []
+        for p in dag.params:
+            typed = {"type": value(p.json_type)} if p.json_type else {}
+            entries.append(
+                Labeled(f"{_key(p.name)}: ", call("Param", value(p.default), **typed, description=Text(p.description)))
+            )
+        arguments["params"] = Bracket("{", tuple(entries), "}")
+    arguments["doc_md"] = Code("__doc__")
+    return lay_out(call("@dag", **arguments))
+
+
+def _task_function(t: AirflowTask, names: _Names) -> list[str]:
+    function = names.function[t.task_id]
+    arguments: dict[str, Piece] = {}
+    if (t.local_id or t.task_id) != function:
+        arguments["task_id"] = Text(t.local_id or t.task_id)
+    if t.group:
+        arguments["task_group"] = Code(names.group[t.group])
+    arguments.update({key: _piece(setting) for key, setting in t.settings.items()})
+    if t.doc:
+        arguments["doc_md"] = Text(t.doc)
+    lines = lay_out(call("@task", **arguments), 4) if arguments else ["    @task"]
+    lines.append(f"    def {function}({'chunk' if t.mapped_over else ''}):")
+    if t.reads:
+        lines += comment(f"Reads {', '.join(t.reads)}.", 8)
+    if t.lists_items:
+        runtime_call = call("pipeline.items", Text(t.runs))
+    else:
+        runtime_call = call("pipeline.run", Text(t.runs), *([Code("chunk")] if t.mapped_over else []))
+    lines += lay_out(runtime_call, 8, "return " if t.returns_chunks else "")
+    return lines
+
+
+def _wiring(dag: AirflowDag, names: _Names) -> list[str]:
+    """Each task called once, in dependency order; then each task's upstream tasks, in the same order."""
+    lines = ["    # Each task, called once: a mapped task runs once per chunk of its block's items."]
+    for t in dag.tasks:
+        function = names.function[t.task_id]
+        if t.mapped_over:
+            created: Piece = call(f"{function}.expand", chunk=Code(names.instance[t.mapped_over]))
+        else:
+            created = Code(f"{function}()")
+        before = f"{names.instance[t.task_id]} = " if t.task_id in names.instance else ""
+        lines += lay_out(created, 4, before)
+    edges = [t for t in dag.tasks if t.upstream]
+    if edges:
+        lines += ["", "    # Each task after the tasks whose results it reads."]
+    for t in edges:
+        upstream = [Code(names.instance[u]) for u in t.upstream]
+        left = upstream[0] if len(upstream) == 1 else Bracket("[", tuple(upstream), "]")
+        lines += operation(left, ">>", names.instance[t.task_id], 4)
+    return lines

@@ -15,6 +15,8 @@ from __future__ import annotations
 import abc
 from typing import TYPE_CHECKING
 
+from hamilflow.errors import SettingError
+
 if TYPE_CHECKING:
     from hamilflow.graph import FunctionGraph
 
@@ -88,3 +90,24 @@ class GroupLinearChains(GroupingStrategy):
             target.append(name)
             group_of[name] = target
         return groups
+
+
+# The strategies by the name a DAG file and `hamilflow compile --grouping` give them.
+STRATEGIES: dict[str, type[GroupingStrategy]] = {
+    "default": GroupByRepeatableBlocks,
+    "individual": GroupNodesIndividually,
+    "all": GroupNodesAllAsOne,
+    "chains": GroupLinearChains,
+}
+
+
+def strategy(name: str) -> GroupingStrategy:
+    """The grouping strategy called ``name``.
+
+    >>> type(strategy("chains")).__name__
+    'GroupLinearChains'
+    """
+    try:
+        return STRATEGIES[name]()
+    except KeyError:
+        raise SettingError(f"unknown grouping '{name}': choose one of {', '.join(STRATEGIES)}") from None

@@ -3,7 +3,7 @@
 This is the only runtime module that imports Airflow, and only inside a running task,
 so a DAG file parses without importing the pipeline's modules.
 
-    >>> pipeline = CompiledPipeline('{"dag_id": "d", ...}')  # doctest: +SKIP
+    >>> pipeline = CompiledPipeline({"dag_id": "d", ...})  # doctest: +SKIP
     >>> pipeline.run("total_words")  # inside an Airflow task  # doctest: +SKIP
 """
 
@@ -12,10 +12,15 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
+from hamilflow.runtime.context import context_value
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.task import list_block_chunks, run_task
 
+__all__ = ["CompiledPipeline", "LABEL_VARIABLE", "MAP_INDEX_TEMPLATE", "context_value", "max_map_length"]
+
 LABEL_VARIABLE = "hamilflow_item"
+# A mapped task's label in the UI: the template Airflow renders from the context variable a task sets.
+MAP_INDEX_TEMPLATE = "{{ " + LABEL_VARIABLE + " }}"
 
 
 def max_map_length() -> int:
@@ -37,46 +42,14 @@ def max_map_length() -> int:
         return 1024
 
 
-_FROM_TASK_INSTANCE = ("dag_id", "task_id", "map_index", "try_number")
-
-
-def context_value(context: Mapping[str, Any], name: str) -> Any:
-    """A context value for a pipeline input; manual runs without a logical date fall back to ``run_after``.
-
-    ``dag_id``, ``task_id``, ``map_index`` and ``try_number`` are not context keys in
-    Airflow 3: they come from the task instance, ``run_after`` from the DAG run.
-    """
-    if name in _FROM_TASK_INSTANCE:
-        return getattr(context.get("ti") or context.get("task_instance"), name, None)
-    if name == "run_after":
-        return getattr(context.get("dag_run"), "run_after", None)
-    value = context.get(name)
-    if value is not None or name not in (
-        "logical_date",
-        "data_interval_start",
-        "data_interval_end",
-        "ds",
-        "ds_nodash",
-        "ts",
-        "ts_nodash",
-    ):
-        return value
-    run_after = getattr(context.get("dag_run"), "run_after", None)
-    if run_after is None:
-        return None
-    return {
-        "ds": run_after.strftime("%Y-%m-%d"),
-        "ds_nodash": run_after.strftime("%Y%m%d"),
-        "ts": run_after.isoformat(),
-        "ts_nodash": run_after.strftime("%Y%m%dT%H%M%S"),
-    }.get(name, run_after)
-
-
 class CompiledPipeline:
-    """A compiled DAG file's handle on its pipeline: ``run`` executes one task of the plan."""
+    """A compiled DAG file's handle on its pipeline: ``run`` executes one task of the plan.
 
-    def __init__(self, spec_json: str) -> None:
-        self.spec = PipelineSpec.from_json(spec_json)
+    ``spec`` is the file's ``SPEC`` constant (a dict; JSON text is accepted too).
+    """
+
+    def __init__(self, spec: Mapping[str, Any] | str) -> None:
+        self.spec = PipelineSpec.from_json(spec) if isinstance(spec, str) else PipelineSpec.from_dict(spec)
 
     def external_values(self, context: Mapping[str, Any]) -> dict[str, Any]:
         params = context.get("params") or {}
@@ -86,7 +59,11 @@ class CompiledPipeline:
         return values
 
     def run(self, task_name: str, chunk: Mapping[str, Any] | None = None) -> Any:
-        """Run the plan task ``task_name`` (for ``chunk`` when mapped); returns the XCom value."""
+        """Run the plan task ``task_name`` (for ``chunk`` when mapped).
+
+        Returns the block's chunks when the task opens a block (the DAG file returns them to
+        XCom for the mapped tasks to expand over), else the refs of what it wrote.
+        """
         from airflow.sdk import get_current_context
 
         context = get_current_context()

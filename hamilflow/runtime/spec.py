@@ -1,51 +1,35 @@
-"""The pipeline spec: everything a compiled DAG file knows about its pipeline, as plain JSON.
+"""The pipeline spec: everything a compiled DAG file's tasks need to rebuild their pipeline, as plain data.
 
-The compiler writes it into the DAG file; the runtime reads it back in each Airflow
-task to rebuild the same graph and plan. It names modules by import path, so a DAG file
-never pickles code, and it carries the plan's fingerprint so a task can tell when the
-code it imports is no longer the code the DAG was compiled from.
+The compiler writes it into the DAG file (the ``SPEC`` constant, beside the options it was
+compiled with); the runtime reads it back in each Airflow task to rebuild the same graph
+and plan. It names modules by import path, so a DAG file never pickles code, and it
+carries the plan's fingerprint so a task can tell when the code it imports is no longer
+the code the DAG was compiled from.
 
     >>> spec = PipelineSpec(dag_id="d", modules=("m",), final_vars=("b",), fingerprint="x")
-    >>> PipelineSpec.from_json(spec.to_json()) == spec
+    >>> PipelineSpec.from_dict(spec.to_dict()) == PipelineSpec.from_json(spec.to_json()) == spec
     True
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from hamilflow.execution import grouping
 
-GROUPINGS: dict[str, type[grouping.GroupingStrategy]] = {
-    "default": grouping.GroupByRepeatableBlocks,
-    "individual": grouping.GroupNodesIndividually,
-    "all": grouping.GroupNodesAllAsOne,
-    "chains": grouping.GroupLinearChains,
-}
-
-# Pipeline inputs with these names are filled from the running Airflow task's context.
-CONTEXT_INPUTS = (
-    "logical_date",
-    "ds",
-    "ds_nodash",
-    "ts",
-    "ts_nodash",
-    "data_interval_start",
-    "data_interval_end",
-    "run_id",
-    "dag_id",
-    "task_id",
-    "map_index",
-    "try_number",
-    "run_after",
-)
+_TUPLES = ("modules", "final_vars", "params", "context_inputs")
 
 
 @dataclass(frozen=True)
 class PipelineSpec:
-    """How to rebuild a compiled pipeline: modules, config, outputs, grouping, store, fingerprint."""
+    """How to rebuild a compiled pipeline: modules, config, outputs, grouping, store, fingerprint.
+
+    ``params`` name the DAG params the pipeline reads; ``context_inputs`` the inputs read
+    from the Airflow task context (see :mod:`hamilflow.runtime.context`).
+    """
 
     dag_id: str
     modules: tuple[str, ...]
@@ -57,18 +41,32 @@ class PipelineSpec:
     params: tuple[str, ...] = ()
     context_inputs: tuple[str, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as JSON-like data (lists, dicts, strings), in field order."""
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PipelineSpec:
+        """The spec in ``data``; keys that are not fields of the spec (what else a DAG file keeps) are ignored."""
+        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+        for key in _TUPLES:
+            values[key] = tuple(values.get(key, ()))
+        return cls(**values)
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True, default=str)
+        return json.dumps(self.to_dict(), sort_keys=True, default=str)
 
     @classmethod
     def from_json(cls, text: str) -> PipelineSpec:
-        data = json.loads(text)
-        for key in ("modules", "final_vars", "params", "context_inputs"):
-            data[key] = tuple(data.get(key, ()))
-        return cls(**data)
+        return cls.from_dict(json.loads(text))
 
     def grouping_strategy(self) -> grouping.GroupingStrategy:
-        try:
-            return GROUPINGS[self.grouping]()
-        except KeyError:
-            raise ValueError(f"unknown grouping '{self.grouping}': choose one of {', '.join(GROUPINGS)}") from None
+        return grouping.strategy(self.grouping)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

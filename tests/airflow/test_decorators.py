@@ -36,6 +36,6 @@ def test_subdag_and_pipe_nodes_run_in_task_groups_named_after_their_namespace(co
 def test_the_dag_file_declares_each_group_once_and_places_tasks_by_task_group(compile_dag) -> None:
     source = compile_dag(NAMESPACED, "namespaced_source", final_vars=["report"]).read_text()
     assert "from airflow.sdk import Param, TaskGroup, dag, task" in source
-    assert source.count("TaskGroup(group_id='north_model')") == 1
-    assert "task_id='region_total',\n        task_group=north_model_group," in source
-    assert "return pipeline.run('north_model.region_total')" in source
+    assert source.count('TaskGroup(group_id="north_model")') == 1
+    assert 'task_id="region_total",\n        task_group=north_model_group,' in source
+    assert 'pipeline.run("north_model.region_total")' in source

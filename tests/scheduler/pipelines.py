@@ -20,8 +20,8 @@ def dag_spec(dag_id: str) -> PipelineSpec:
     tree = ast.parse((REPO / "airflow_dags" / f"{dag_id}.py").read_text())
     for statement in tree.body:
         if isinstance(statement, ast.Assign) and [getattr(t, "id", None) for t in statement.targets] == ["SPEC"]:
-            return PipelineSpec.from_json(ast.literal_eval(statement.value))
-    raise AssertionError(f"airflow_dags/{dag_id}.py has no SPEC = '...' line")
+            return PipelineSpec.from_dict(ast.literal_eval(statement.value))
+    raise AssertionError(f"airflow_dags/{dag_id}.py has no SPEC constant")
 
 
 def local_outputs(dag_id: str, inputs: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,20 +1,20 @@
-"""Compile-time checks: everything that would fail inside Airflow is reported before a file is written."""
+"""Airflow settings: task settings from ``@tag(airflow_*=...)``, the DAG's own settings, task ids.
+
+Each translation checks its input on the way, so that everything that would fail inside
+Airflow (a bad duration, an unknown setting, an invalid id) is reported at compile time,
+naming the node and the tag, before a file is written.
+"""
 
 from __future__ import annotations
 
 import datetime
-import difflib
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from hamilflow import htypes
-from hamilflow.node import DependencyType
-from hamilflow.runtime.spec import CONTEXT_INPUTS
+from hamilflow.errors import SettingError
 
 if TYPE_CHECKING:
     from hamilflow.compiler.options import CompileOptions
-    from hamilflow.execution.plan import Plan
     from hamilflow.graph import FunctionGraph
 
 TASK_ID = re.compile(r"^[\w.-]{1,250}$")  # Airflow's own rule for dag and task ids (KEY_REGEX, 250 characters)
@@ -40,7 +40,7 @@ def parse_duration(text: Any) -> datetime.timedelta:
     """
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text))
     if not match:
-        raise ValueError(f"{text!r} is not a duration: use seconds (30) or 90s, 5m, 2h, 1d")
+        raise SettingError(f"{text!r} is not a duration: use seconds (30) or 90s, 5m, 2h, 1d")
     return datetime.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
@@ -60,15 +60,15 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
                 elif setting in _DURATION_SETTINGS:
                     value = parse_duration(raw)
                     if setting == "execution_timeout" and not value:
-                        raise ValueError("an execution timeout of 0 would fail every run; use a positive duration")
+                        raise SettingError("an execution timeout of 0 would fail every run; use a positive duration")
                 elif setting in _BOOLEAN_SETTINGS:
                     value = _boolean(raw)
                 elif setting in _TEXT_SETTINGS:
                     value = str(raw).strip()
                     if not value:
-                        raise ValueError("it must not be empty")
+                        raise SettingError("it must not be empty")
                     if setting == "weight_rule" and value not in _WEIGHT_RULES:
-                        raise ValueError(f"Airflow's weight rules are {', '.join(_WEIGHT_RULES)}")
+                        raise SettingError(f"Airflow's weight rules are {', '.join(_WEIGHT_RULES)}")
                 else:
                     problems.append(
                         f"{where}: unknown Airflow task setting '{setting}'. "
@@ -93,22 +93,22 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
 
 def _integer(raw: Any, minimum: int | None) -> int:
     if isinstance(raw, bool) or not re.fullmatch(r"\s*-?\d+\s*", str(raw)):
-        raise ValueError(f"{raw!r} is not a whole number")
+        raise SettingError(f"{raw!r} is not a whole number")
     value = int(raw)
     if minimum is not None and value < minimum:
-        raise ValueError(f"it must be at least {minimum}")
+        raise SettingError(f"it must be at least {minimum}")
     return value
 
 
 def _boolean(raw: Any) -> bool:
     text = str(raw).strip().lower()
     if text not in _TRUE + _FALSE:
-        raise ValueError(f"{raw!r} is not a boolean: use True or False")
+        raise SettingError(f"{raw!r} is not a boolean: use True or False")
     return text in _TRUE
 
 
 def check_dag_settings(options: CompileOptions, problems: list[str]) -> None:
-    """The DAG-level options: dag id, start date, schedule, config that survives the trip through JSON."""
+    """The DAG-level options: dag id, start date, schedule."""
     if not isinstance(options.dag_id, str) or not TASK_ID.match(options.dag_id):
         problems.append(
             f"dag id {options.dag_id!r} is not valid in Airflow (letters, digits, '_', '.', '-'; at most 250 "
@@ -135,32 +135,6 @@ def check_dag_settings(options: CompileOptions, problems: list[str]) -> None:
                     f"schedule {schedule!r} is not a valid cron expression (minute hour day month weekday, "
                     "e.g. '0 6 * * *'), nor a preset like @daily."
                 )
-    for what, values in (("config", options.config), ("param", options.params)):
-        for name, value in values.items():
-            if not _survives_json(value):
-                problems.append(
-                    f"{what} '{name}' = {value!r} does not survive JSON (the DAG file stores it as JSON, so "
-                    f"workers would see another value): use strings, numbers, booleans, lists and dicts."
-                )
-
-
-_JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean", list: "array", dict: "object"}
-
-
-def param_type(annotation: Any) -> str | list[str] | None:
-    """The JSON-schema type of an Airflow Param for an input annotation, when one fits."""
-    import typing
-
-    args = typing.get_args(annotation)
-    if annotation is type(None):
-        return "null"
-    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        members = [param_type(a) if a is not type(None) else "null" for a in args]
-        if all(isinstance(m, str) for m in members):
-            return sorted(set(members))
-        return None
-    origin = typing.get_origin(annotation) or annotation
-    return _JSON_TYPES.get(origin)
 
 
 def check_task_ids(task_ids: list[str], problems: list[str]) -> None:
@@ -180,78 +154,15 @@ def check_task_ids(task_ids: list[str], problems: list[str]) -> None:
             )
 
 
-def classify_inputs(
-    graph: FunctionGraph, plan: Plan, options: CompileOptions, problems: list[str]
-) -> tuple[dict[str, Any], list[str]]:
-    """Split the plan's external inputs into DAG params (name -> default) and Airflow context values."""
-    needed = {v for t in plan.tasks for v in t.external_inputs}
-    for name in options.params:
-        if name not in needed or name in options.config or name in CONTEXT_INPUTS:
-            why = (
-                "it is in the config"
-                if name in options.config
-                else "it is filled from the Airflow context"
-                if name in CONTEXT_INPUTS
-                else "no function of the plan takes it as an input"
-            )
-            close = difflib.get_close_matches(name, [n for n in needed if n not in CONTEXT_INPUTS], n=1)
-            hint = f" Did you mean '{close[0]}'?" if close and name not in needed else ""
-            problems.append(f"--param {name}: not a DAG param, since {why}.{hint}")
-    params: dict[str, Any] = {}
-    context: list[str] = []
-    for name in sorted(needed, key=graph.order.index):
-        node = graph.nodes[name]
-        users = [u for u in node.dependents if any(u in t.nodes for t in plan.tasks)]
-        if name in options.config:
-            continue
-        if name in CONTEXT_INPUTS:
-            context.append(name)
-            continue
-        if name in options.params:
-            default = options.params[name]
-        else:
-            defaults = [_parameter_default(graph, u, name) for u in users]
-            required = [u for u in users if graph.nodes[u].input_types[name][1] is DependencyType.REQUIRED]
-            if required:
-                problems.append(
-                    f"input '{name}' ({htypes.type_name(node.type)}), required by "
-                    + ", ".join(f"'{u}' ({graph.nodes[u].where})" for u in required)
-                    + ", has no value: give the DAG param a default (--param "
-                    f"{name}=VALUE), put it in the config (--config {name}=VALUE), or name it after an "
-                    f"Airflow context value ({', '.join(CONTEXT_INPUTS[:7])}, ...)."
-                )
-                continue
-            distinct = {repr(d): (u, d) for u, d in zip(users, defaults)}
-            if len(distinct) > 1:
-                problems.append(
-                    f"input '{name}' has different defaults in "
-                    + ", ".join(f"'{u}' ({d!r})" for u, d in distinct.values())
-                    + ": a DAG param has one default, which would replace all of them on Airflow. Choose one "
-                    f"with --param {name}=VALUE, or give the functions the same default."
-                )
-                continue
-            default = next((d for d in defaults if d is not _NO_DEFAULT), None)
-        if name not in options.params and not _survives_json(default):
-            # an Airflow param would hand the function another value (a list for a tuple, text for a date):
-            # leave the input out, so that the function's own default applies, as in the Driver
-            continue
-        params[name] = default
-    return params, context
-
-
-_NO_DEFAULT = object()
-
-
-def _survives_json(value: Any) -> bool:
-    try:
-        return json.loads(json.dumps(value)) == value and type(json.loads(json.dumps(value))) is type(value)
-    except (TypeError, ValueError):
-        return False
-
-
-def _parameter_default(graph: FunctionGraph, user: str, name: str) -> Any:
-    import inspect
-
-    fn = graph.nodes[user].callable
-    parameter = inspect.signature(fn).parameters.get(name)
-    return _NO_DEFAULT if parameter is None or parameter.default is parameter.empty else parameter.default
+def dag_settings(options: CompileOptions) -> dict[str, Any]:
+    """The ``@dag`` arguments the options set, as values (a start date is a UTC midnight)."""
+    start = datetime.date.fromisoformat(str(options.start_date))
+    settings: dict[str, Any] = {
+        "schedule": options.schedule,
+        "start_date": datetime.datetime(start.year, start.month, start.day, tzinfo=datetime.timezone.utc),
+        "catchup": options.catchup,
+        "tags": list(options.tags),
+    }
+    if options.retries is not None:
+        settings["default_args"] = {"retries": options.retries}
+    return settings
