@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import difflib
 import types
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from hamilflow import base, htypes, visualize
-from hamilflow.errors import ExecutionRequestError, HamilflowError
+from hamilflow.errors import ExecutionRequestError, HamilflowError, SettingError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy, GroupNodesAllAsOne
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import Plan, build_plan
 from hamilflow.execution.runner import run_plan
 from hamilflow.graph import FunctionGraph
+from hamilflow.lifecycle import AdapterValidationError, Lifecycle, is_lifecycle_adapter
 
 
 @dataclass
@@ -78,8 +80,10 @@ class Driver:
     """Builds the graph of ``modules`` under ``config`` and runs it.
 
     ``adapter`` decides how nodes run and what ``execute`` returns (a pandas DataFrame by
-    default). Pipelines with ``Parallelizable``/``Collect`` run on the task runner: the
-    synchronous one unless an execution manager is given (see :class:`Builder`).
+    default). It may also be one of Hamilton's lifecycle adapters (``hamilton.lifecycle``),
+    or a list mixing them, as Hamilton's Driver accepts: they are called at Hamilton's points
+    (see :mod:`hamilflow.lifecycle`). Pipelines with ``Parallelizable``/``Collect`` run on the
+    task runner: the synchronous one unless an execution manager is given (see :class:`Builder`).
 
         >>> dr = Driver({}, m)  # doctest: +SKIP
         >>> dr.execute(["b"], inputs={"a": 1})  # doctest: +SKIP
@@ -89,24 +93,37 @@ class Driver:
         self,
         config: Mapping[str, Any],
         *modules: types.ModuleType,
-        adapter: base.HamiltonGraphAdapter | None = None,
+        adapter: base.HamiltonGraphAdapter | Any | list[Any] | None = None,
         execution_manager: executors_module.ExecutionManager | None = None,
         grouping_strategy: GroupingStrategy | None = None,
         progress: bool = False,
     ) -> None:
-        self.adapter = adapter if adapter is not None else base.SimplePythonDataFrameGraphAdapter()
+        given = adapter if isinstance(adapter, (list, tuple)) else [] if adapter is None else [adapter]
+        graph_adapters = [a for a in given if not is_lifecycle_adapter(a)]
+        if len(graph_adapters) > 1:
+            raise SettingError("a Driver takes one graph adapter (HamiltonGraphAdapter); got several.")
+        self.adapter = graph_adapters[0] if graph_adapters else base.SimplePythonDataFrameGraphAdapter()
+        lifecycle_adapters = [a for a in given if is_lifecycle_adapter(a)]
+        self.lifecycle = Lifecycle(lifecycle_adapters) if lifecycle_adapters else None
         self.execution_manager = execution_manager
         self.grouping_strategy = grouping_strategy
         self.progress = progress
         self.modules = modules
         check = self.adapter.check_node_type_equivalence
+        lifecycle = self.lifecycle
 
         def type_check(produced: Any, required: Any) -> bool:
             # as in Hamilton, the adapter can only widen the standard rules (subclasses, Any, unions, ...):
             # an adapter ported from Hamilton that answers ``node_type == input_type`` keeps them
-            return check(required, produced) or htypes.fits(produced, required)
+            if check(required, produced) or htypes.fits(produced, required):
+                return True
+            return lifecycle is not None and lifecycle.check_edge(produced, required)
 
         self.graph = FunctionGraph.from_modules(*modules, config=config, type_check=type_check)
+        if self.lifecycle is not None:
+            problems = self.lifecycle.after_build(self.graph, list(modules), self.graph.config)
+            if problems:
+                raise AdapterValidationError(problems)
         self._requests: dict[tuple, _Request] = {}
 
     @property
@@ -121,9 +138,38 @@ class Driver:
         display_graph: bool = False,
         inputs: Mapping[str, Any] | None = None,
     ) -> Any:
-        """Compute ``final_vars`` and shape them with the adapter's result builder."""
-        outputs = self.raw_execute(final_vars, overrides, display_graph, inputs)
-        return self.adapter.build_result(**outputs)
+        """Compute ``final_vars`` and shape them with the result builder (an adapter's, if one builds results)."""
+        return self._with_graph_hooks(final_vars, overrides, display_graph, inputs, build=True)
+
+    def _with_graph_hooks(
+        self,
+        final_vars: list[str],
+        overrides: Mapping[str, Any] | None,
+        display_graph: bool,
+        inputs: Mapping[str, Any] | None,
+        build: bool,
+    ) -> Any:
+        """Run a request between the lifecycle adapters' graph hooks, as Hamilton does."""
+        lifecycle = self.lifecycle
+        if lifecycle is None:
+            outputs = self._raw_execute(final_vars, overrides, display_graph, inputs)
+            return self.adapter.build_result(**outputs) if build else outputs
+        run_id = str(uuid.uuid4())
+        names = self._output_names(final_vars)
+        lifecycle.before_run(self.graph, run_id, names, dict(inputs or {}), dict(overrides or {}))
+        result, error = None, None
+        try:
+            result = self._raw_execute(final_vars, overrides, display_graph, inputs, run_id)
+            if build:
+                result = (
+                    lifecycle.build_result(result) if lifecycle.builds_results else self.adapter.build_result(**result)
+                )
+            return result
+        except Exception as failure:
+            error = failure
+            raise
+        finally:
+            lifecycle.after_run(self.graph, run_id, error is None, error, result if error is None else None)
 
     def raw_execute(
         self,
@@ -136,17 +182,38 @@ class Driver:
 
         ``overrides`` replace the nodes they name: what only they needed is not computed.
         """
-        overrides = dict(overrides or {})
-        inputs = dict(inputs or {})
+        return self._with_graph_hooks(final_vars, overrides, display_graph, inputs, build=False)
+
+    def _value_check(self, annotation: Any, value: Any) -> bool:
+        """The graph adapter's check of an input value; a lifecycle adapter can accept what it refuses."""
+        if self.adapter.check_input_type(annotation, value):
+            return True
+        return self.lifecycle is not None and bool(self.lifecycle.validate_input(annotation, value))
+
+    def _output_names(self, final_vars: Any) -> list[str]:
         if isinstance(final_vars, str):  # a lone name would be read letter by letter
             raise ExecutionRequestError(
                 [f"final_vars must be a list of outputs, not the string {final_vars!r}: write [{final_vars!r}]."]
             )
         module_names = {m.__name__ for m in self.modules}
-        final_vars = list(dict.fromkeys(v if type(v) is str else _output_name(v, module_names) for v in final_vars))
+        return list(dict.fromkeys(v if type(v) is str else _output_name(v, module_names) for v in final_vars))
+
+    def _raw_execute(
+        self,
+        final_vars: list[str],
+        overrides: Mapping[str, Any] | None = None,
+        display_graph: bool = False,
+        inputs: Mapping[str, Any] | None = None,
+        run_id: str = "",
+    ) -> dict[str, Any]:
+        overrides = dict(overrides or {})
+        inputs = dict(inputs or {})
+        final_vars = self._output_names(final_vars)
         passthrough = [v for v in final_vars if v not in self.graph.nodes and v in inputs]
         if passthrough:  # as in Hamilton, an input no function uses can be requested, and is returned as given
-            computed = self.raw_execute([v for v in final_vars if v not in passthrough], overrides, False, inputs)
+            computed = self._raw_execute(
+                [v for v in final_vars if v not in passthrough], overrides, False, inputs, run_id
+            )
             return {v: computed[v] if v in computed else inputs[v] for v in final_vars}
         key = (tuple(final_vars), frozenset(inputs), frozenset(overrides))
         request = self._requests.get(key)
@@ -160,9 +227,18 @@ class Driver:
             self.visualize_execution(final_vars, "./execution.dot", inputs=inputs, overrides=overrides)
         values = {**self.graph.config, **inputs, **overrides}
         if request.in_process is None:
-            return run_plan(self.graph, request.plan, values, self.execution_manager, self.adapter, self.progress)
+            return run_plan(
+                self.graph,
+                request.plan,
+                values,
+                self.execution_manager,
+                self.adapter,
+                self.progress,
+                self.lifecycle,
+                run_id,
+            )
         nodes, drops = request.in_process
-        run_nodes(nodes, values, self.adapter, drops)
+        run_nodes(nodes, values, self.adapter, drops, self.lifecycle, run_id)
         return {name: values[name] for name in final_vars}
 
     def _prepare(self, final_vars: list[str], overrides: Mapping[str, Any], checks: tuple) -> _Request:
@@ -190,7 +266,7 @@ class Driver:
     ) -> None:
         """Raise :class:`~hamilflow.errors.ExecutionRequestError` listing everything wrong with a request."""
         problems = self.graph.check_request(
-            final_vars, inputs or {}, overrides or {}, value_check=self.adapter.check_input_type, cached=_cached
+            final_vars, inputs or {}, overrides or {}, value_check=self._value_check, cached=_cached
         )
         if problems:
             raise ExecutionRequestError(problems)
@@ -283,6 +359,7 @@ class Builder:
         self._manager: executors_module.ExecutionManager | None = None
         self._grouping: GroupingStrategy | None = None
         self._progress = False
+        self._lifecycle: list[Any] = []
 
     def with_modules(self, *modules: types.ModuleType) -> Builder:
         self._modules.extend(modules)
@@ -296,10 +373,16 @@ class Builder:
         self._adapter = adapter
         return self
 
-    def with_adapters(self, *adapters: base.HamiltonGraphAdapter | base.ResultMixin) -> Builder:
-        """Graph adapters and result builders; at most one of each."""
+    def with_adapters(self, *adapters: Any) -> Builder:
+        """Hamilton lifecycle adapters (any number), a graph adapter and a result builder (one each).
+
+        >>> from hamilton.lifecycle import default
+        >>> builder = Builder().with_adapters(default.PrintLn())
+        """
         for item in adapters:
-            if isinstance(item, base.HamiltonGraphAdapter):
+            if is_lifecycle_adapter(item):
+                self._lifecycle.append(item)
+            elif isinstance(item, base.HamiltonGraphAdapter):
                 if self._adapter is not None:
                     raise HamilflowError("with_adapters: only one graph adapter can run the nodes; got two.")
                 self._adapter = item
@@ -363,7 +446,7 @@ class Builder:
         return Driver(
             self._config,
             *self._modules,
-            adapter=adapter,
+            adapter=[adapter, *self._lifecycle],
             execution_manager=manager,
             grouping_strategy=self._grouping,
             progress=self._progress,

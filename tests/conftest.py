@@ -7,6 +7,7 @@ import sys
 import types
 from typing import Callable
 
+import cloudpickle
 import pytest
 
 pytest_plugins = ["tests.airflow_fixtures"]  # the embedded-Airflow fixtures, for every folder that asks
@@ -22,6 +23,7 @@ def module_from_source() -> Callable[..., types.ModuleType]:
         name = name or f"generated_pipeline_{next(_module_numbers)}"
         module = types.ModuleType(name)
         sys.modules[name] = module  # importable, as a user's module is (Hamilton looks functions' modules up)
+        cloudpickle.register_pickle_by_value(module)  # worker processes cannot import it: ship its code
         exec(compile(source, f"{name}.py", "exec", dont_inherit=True), module.__dict__)  # no __future__ of ours
         for value in vars(module).values():
             if isinstance(value, types.FunctionType) and value.__globals__ is module.__dict__:

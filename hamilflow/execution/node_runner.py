@@ -20,6 +20,7 @@ EXPANDER = NodeKind.EXPANDER
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
+    from hamilflow.lifecycle import Lifecycle
     from hamilflow.node import Node
 
 
@@ -28,13 +29,18 @@ def run_nodes(
     values: MutableMapping[str, Any],
     adapter: HamiltonGraphAdapter | None = None,
     drops: Sequence[Sequence[str]] | None = None,
+    lifecycle: Lifecycle | None = None,
+    run_id: str = "",
+    task_id: str | None = None,
 ) -> MutableMapping[str, Any]:
     """Run ``nodes`` in order against ``values`` (mutated and returned).
 
     A node's required parameters must be in ``values``; optional ones are passed when
     present. An expander's items are gathered into a list. ``drops[i]`` names the values
-    to delete once ``nodes[i]`` has run. An exception from a user function propagates
-    unchanged, with a note naming the node and where it is defined.
+    to delete once ``nodes[i]`` has run. Hamilton lifecycle adapters that wrap nodes
+    (``lifecycle``) are called around each node, with ``run_id`` and ``task_id``. An
+    exception from a user function propagates unchanged, with a note naming the node and
+    where it is defined.
 
         >>> from hamilflow.node import Node
         >>> b = Node("b", int, callable=lambda a: a + 1, input_types={"a": (int, None)})
@@ -42,6 +48,11 @@ def run_nodes(
         {'b': 2}
     """
     execute_node = None if adapter is None or uses_plain_calls(adapter) else adapter.execute_node
+    if lifecycle is not None and lifecycle.wraps_nodes:
+
+        def execute_node(node: Node, kwargs: dict[str, Any]) -> Any:
+            return lifecycle.run_node(node, kwargs, run_id, task_id)
+
     node = None
     try:
         for position, node in enumerate(nodes):

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
     from hamilflow.execution.plan import Plan, TaskSpec
     from hamilflow.graph import FunctionGraph
+    from hamilflow.lifecycle import Lifecycle
     from hamilflow.node import Node
 
 Index = tuple[int, ...]
@@ -86,17 +87,30 @@ Event = tuple[str, str, Index]
 
 
 class TaskProgram:
-    """What a worker needs to run instances of one task: its nodes, what to drop, what to return."""
+    """What a worker needs to run instances of one task: its nodes, what to drop, what to return.
 
-    def __init__(self, spec: TaskSpec, nodes: list[Node], adapter: HamiltonGraphAdapter | None) -> None:
+    It carries the Driver's graph adapter and Hamilton lifecycle adapters, so that they are
+    called around each node in whatever process runs it.
+    """
+
+    def __init__(
+        self,
+        spec: TaskSpec,
+        nodes: list[Node],
+        adapter: HamiltonGraphAdapter | None,
+        lifecycle: Lifecycle | None = None,
+        run_id: str = "",
+    ) -> None:
         self.name = spec.name
         self.nodes = nodes
         self.drops = spec.drops
         self.outputs = spec.outputs
         self.adapter = adapter
+        self.lifecycle = lifecycle
+        self.run_id = run_id
 
     def run(self, values: dict[str, Any]) -> dict[str, Any]:
-        run_nodes(self.nodes, values, self.adapter, self.drops)
+        run_nodes(self.nodes, values, self.adapter, self.drops, self.lifecycle, self.run_id, self.name)
         return {name: values[name] for name in self.outputs}
 
 
@@ -158,13 +172,17 @@ class Runner:
         manager: ExecutionManager | None = None,
         adapter: HamiltonGraphAdapter | None = None,
         progress: bool = False,
+        lifecycle: Lifecycle | None = None,
+        run_id: str = "",
     ) -> None:
         self.plan = plan
         self.manager = manager or DefaultExecutionManager(
             SynchronousLocalTaskExecutor(), SynchronousLocalTaskExecutor()
         )
         self.specs = plan.task
-        self.programs = {t.name: TaskProgram(t, [graph.nodes[n] for n in t.nodes], adapter) for t in plan.tasks}
+        self.programs = {
+            t.name: TaskProgram(t, [graph.nodes[n] for n in t.nodes], adapter, lifecycle, run_id) for t in plan.tasks
+        }
         self.keep = {(name, ()) for name in plan.final_vars}
         self.state = RunState()
         self.progress = _Progress() if progress else None
@@ -416,6 +434,8 @@ def run_plan(
     manager: ExecutionManager | None = None,
     adapter: HamiltonGraphAdapter | None = None,
     progress: bool = False,
+    lifecycle: Lifecycle | None = None,
+    run_id: str = "",
 ) -> dict[str, Any]:
     """Run ``plan`` with values ``base`` (inputs, config, overrides); return the final values."""
-    return Runner(graph, plan, manager, adapter, progress).run(base)
+    return Runner(graph, plan, manager, adapter, progress, lifecycle, run_id).run(base)

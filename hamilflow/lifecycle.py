@@ -1,0 +1,236 @@
+"""Hamilton's lifecycle adapters, called at the points Hamilton calls them.
+
+A Hamilton user observes and shapes runs with adapters from ``hamilton.lifecycle``:
+``NodeExecutionHook`` (before and after each node), ``NodeExecutionMethod`` (how a node is
+called), ``GraphExecutionHook`` (before and after a run), ``ResultBuilder``,
+``EdgeConnectionHook`` (type checks), ``StaticValidator`` and ``GraphConstructionHook``, and
+Hamilton's own ``PrintLn``, ``GracefulErrorAdapter`` and ``FunctionInputOutputTypeChecker``.
+hamilflow does not re-implement that interface: it holds the adapters in Hamilton's own
+``LifecycleAdapterSet`` and calls it with what Hamilton would pass — Hamilton node objects, a
+view of the graph with Hamilton's ``nodes`` and ``get_upstream_nodes`` — so an adapter written
+for Hamilton runs unchanged, in the Driver and in every executor.
+
+    >>> from hamilton.lifecycle import default
+    >>> lifecycle = Lifecycle([default.PrintLn()])
+    >>> lifecycle.wraps_nodes
+    True
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from hamilton import node as hamilton_node_module
+from hamilton.execution import executors as hamilton_executors
+from hamilton.lifecycle import base as hamilton_lifecycle
+
+from hamilflow import htypes
+from hamilflow.errors import GraphError
+from hamilflow.node import DependencyType, NodeKind
+
+if TYPE_CHECKING:
+    from hamilflow.graph import FunctionGraph
+    from hamilflow.node import Node
+
+_ROLES = {
+    NodeKind.INPUT: hamilton_node_module.NodeType.EXTERNAL,
+    NodeKind.FUNCTION: hamilton_node_module.NodeType.STANDARD,
+    NodeKind.EXPANDER: hamilton_node_module.NodeType.EXPAND,
+    NodeKind.COLLECTOR: hamilton_node_module.NodeType.COLLECT,
+}
+_DEPENDENCY = {
+    DependencyType.REQUIRED: hamilton_node_module.DependencyType.REQUIRED,
+    DependencyType.OPTIONAL: hamilton_node_module.DependencyType.OPTIONAL,
+}
+
+
+class AdapterValidationError(GraphError, hamilton_lifecycle.ValidationException):
+    """A ``StaticValidator`` adapter refused the graph; ``problems`` lists what each one said.
+
+    It is also Hamilton's ``ValidationException``, so a ported ``except`` clause still catches it.
+    """
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems, header="A validator adapter refused the pipeline")
+
+
+def is_lifecycle_adapter(candidate: Any) -> bool:
+    """True for an instance of one of Hamilton's lifecycle adapter classes."""
+    return isinstance(candidate, hamilton_lifecycle.LifecycleAdapter)
+
+
+def as_hamilton_node(node: Node) -> hamilton_node_module.Node:
+    """The Hamilton node an adapter expects for ``node``: same name, type, inputs, tags and functions."""
+    declared = node.type
+    if node.is_expander:
+        declared = htypes.Parallelizable[node.type] if node.type is not Any else htypes.Parallelizable
+    if node.is_external_input:
+        return hamilton_node_module.Node(
+            node.name, declared, node.documentation, node_source=_ROLES[node.kind], tags=dict(node.tags)
+        )
+    callable_ = node.callable
+    if node.is_expander:  # as Hamilton's dynamic execution does, an expander's callable returns its items' list
+        callable_ = functools.partial(hamilton_executors.new_callable, _callable=node.callable)
+    return hamilton_node_module.Node(
+        node.name,
+        declared,
+        node.documentation,
+        callabl=callable_,
+        node_source=_ROLES[node.kind],
+        input_types={p: (t, _DEPENDENCY[d]) for p, (t, d) in node.input_types.items()},
+        tags=dict(node.tags),
+        originating_functions=node.originating_functions,
+    )
+
+
+class HamiltonGraphView:
+    """The graph as Hamilton's adapters read it: ``nodes`` (Hamilton nodes) and ``get_upstream_nodes``."""
+
+    def __init__(self, graph: FunctionGraph) -> None:
+        self._graph = graph
+        self._nodes: dict[str, hamilton_node_module.Node] | None = None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self._graph.config
+
+    @property
+    def nodes(self) -> dict[str, hamilton_node_module.Node]:
+        if self._nodes is None:
+            self._nodes = {name: as_hamilton_node(self._graph.nodes[name]) for name in self._graph.order}
+        return self._nodes
+
+    def get_upstream_nodes(
+        self, final_vars: Iterable[str], runtime_inputs: Mapping[str, Any] | None = None, overrides: Any = None
+    ) -> tuple[set[hamilton_node_module.Node], set[hamilton_node_module.Node]]:
+        """``(nodes to compute or read, external inputs among them)``, as Hamilton's graph answers."""
+        names = self._graph.upstream([v for v in final_vars if v in self._graph.nodes], stop_at=overrides or ())
+        nodes = {self.nodes[name] for name in names}
+        return nodes, {n for n in nodes if n.user_defined}
+
+
+class Lifecycle:
+    """A Driver's Hamilton lifecycle adapters, with one call per point of a run.
+
+    Built once per Driver; shipped to worker processes with the tasks (so the adapters must
+    be picklable by cloudpickle, as they must be for Hamilton's process executors).
+    """
+
+    def __init__(self, adapters: Iterable[Any]) -> None:
+        self.adapters = list(adapters)
+        self.set = hamilton_lifecycle.LifecycleAdapterSet(*self.adapters)
+        does = self.set.does_hook
+        self.before_node = does("pre_node_execute", is_async=False)
+        self.after_node = does("post_node_execute", is_async=False)
+        self.executes_nodes = self.set.does_method("do_node_execute", is_async=False)
+        self.wraps_nodes = self.before_node or self.after_node or self.executes_nodes
+        self._hamilton_nodes: dict[str, hamilton_node_module.Node] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"adapters": self.adapters}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["adapters"])
+
+    # ------------------------------------------------------------------ building
+    def check_edge(self, produced: Any, required: Any) -> bool:
+        """Whether an adapter accepts an edge the standard rules refuse (``do_check_edge_types_match``)."""
+        if not self.set.does_method("do_check_edge_types_match", is_async=False):
+            return False
+        return bool(
+            self.set.call_lifecycle_method_sync("do_check_edge_types_match", type_from=produced, type_to=required)
+        )
+
+    def validate_input(self, annotation: Any, value: Any) -> bool | None:
+        """An adapter's verdict on an input value (``do_validate_input``), or None when none has one."""
+        if not self.set.does_method("do_validate_input", is_async=False):
+            return None
+        return bool(self.set.call_lifecycle_method_sync("do_validate_input", node_type=annotation, input_value=value))
+
+    def after_build(self, graph: FunctionGraph, modules: list[Any], config: Mapping[str, Any]) -> list[str]:
+        """Call static validators and graph-construction hooks; return the validators' problems."""
+        problems = []
+        view = HamiltonGraphView(graph)
+        if self.set.does_hook("post_graph_construct", is_async=False):
+            self.set.call_all_lifecycle_hooks_sync("post_graph_construct", graph=view, modules=modules, config=config)
+        if self.set.does_validation("validate_node"):
+            for name in graph.order:
+                results = self.set.call_all_validators_sync("validate_node", created_node=self.node(graph.nodes[name]))
+                problems += [f"node '{name}' ({graph.nodes[name].where}): {r.error}" for r in results if not r.success]
+        if self.set.does_validation("validate_graph"):
+            results = self.set.call_all_validators_sync("validate_graph", graph=view, modules=modules, config=config)
+            problems += [str(r.error) for r in results if not r.success]
+        return problems
+
+    # ------------------------------------------------------------------ running
+    def node(self, node: Node) -> hamilton_node_module.Node:
+        found = self._hamilton_nodes.get(node.name)
+        if found is None:
+            found = self._hamilton_nodes[node.name] = as_hamilton_node(node)
+        return found
+
+    def run_node(self, node: Node, kwargs: dict[str, Any], run_id: str, task_id: str | None) -> Any:
+        """Run one node the way Hamilton does: hooks before, the node (or an adapter's method), hooks after."""
+        hamilton_node = self.node(node)
+        if self.before_node:
+            self.set.call_all_lifecycle_hooks_sync(
+                "pre_node_execute", run_id=run_id, node_=hamilton_node, kwargs=kwargs, task_id=task_id
+            )
+        result, error = None, None
+        try:
+            if self.executes_nodes:
+                result = self.set.call_lifecycle_method_sync(
+                    "do_node_execute", run_id=run_id, node_=hamilton_node, kwargs=kwargs, task_id=task_id
+                )
+            else:
+                result = hamilton_node.callable(**kwargs)
+            return result
+        except Exception as failure:
+            error = failure
+            raise
+        finally:
+            if self.after_node:
+                self.set.call_all_lifecycle_hooks_sync(
+                    "post_node_execute",
+                    run_id=run_id,
+                    node_=hamilton_node,
+                    kwargs=kwargs,
+                    success=error is None,
+                    error=error,
+                    result=result,
+                    task_id=task_id,
+                )
+
+    def before_run(
+        self, graph: FunctionGraph, run_id: str, final_vars: list[str], inputs: Mapping[str, Any], overrides: Any
+    ) -> None:
+        if self.set.does_hook("pre_graph_execute", is_async=False):
+            self.set.call_all_lifecycle_hooks_sync(
+                "pre_graph_execute",
+                run_id=run_id,
+                graph=HamiltonGraphView(graph),
+                final_vars=final_vars,
+                inputs=inputs,
+                overrides=overrides,
+            )
+
+    def after_run(
+        self, graph: FunctionGraph, run_id: str, success: bool, error: BaseException | None, results: Any
+    ) -> None:
+        if self.set.does_hook("post_graph_execute", is_async=False):
+            self.set.call_all_lifecycle_hooks_sync(
+                "post_graph_execute",
+                run_id=run_id,
+                graph=HamiltonGraphView(graph),
+                success=success,
+                error=error,
+                results=results,
+            )
+
+    @property
+    def builds_results(self) -> bool:
+        return self.set.does_method("do_build_result", is_async=False)
+
+    def build_result(self, outputs: dict[str, Any]) -> Any:
+        return self.set.call_lifecycle_method_sync("do_build_result", outputs=outputs)
