@@ -12,10 +12,13 @@
 from __future__ import annotations
 
 import difflib
+import sys
 import types
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
+
+import cloudpickle
 
 from hamilflow import base, htypes, visualize
 from hamilflow.errors import ExecutionRequestError, HamilflowError, SettingError
@@ -60,6 +63,20 @@ def _output_name(output: Any, module_names: set[str]) -> str:
     )
 
 
+def _tags_match(tags: Mapping[str, Any], tag_filter: Mapping[str, Any]) -> bool:
+    for key, wanted in tag_filter.items():
+        if key not in tags:
+            return False
+        if wanted is None:
+            continue
+        allowed = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+        value = tags[key]
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if not any(v in allowed for v in values):
+            return False
+    return True
+
+
 @dataclass
 class _Request:
     """A request planned once: its plan and checks, and for in-process runs the nodes to call."""
@@ -97,6 +114,7 @@ class Driver:
         execution_manager: executors_module.ExecutionManager | None = None,
         grouping_strategy: GroupingStrategy | None = None,
         progress: bool = False,
+        allow_module_overrides: bool = False,
     ) -> None:
         given = adapter if isinstance(adapter, (list, tuple)) else [] if adapter is None else [adapter]
         graph_adapters = [a for a in given if not is_lifecycle_adapter(a)]
@@ -109,6 +127,9 @@ class Driver:
         self.grouping_strategy = grouping_strategy
         self.progress = progress
         self.modules = modules
+        for module in modules:  # a module made in memory (a notebook's): worker processes cannot import it
+            if getattr(module, "__file__", None) is None and sys.modules.get(module.__name__) is module:
+                cloudpickle.register_pickle_by_value(module)
         check = self.adapter.check_node_type_equivalence
         lifecycle = self.lifecycle
 
@@ -119,7 +140,9 @@ class Driver:
                 return True
             return lifecycle is not None and lifecycle.check_edge(produced, required)
 
-        self.graph = FunctionGraph.from_modules(*modules, config=config, type_check=type_check)
+        self.graph = FunctionGraph.from_modules(
+            *modules, config=config, type_check=type_check, allow_module_overrides=allow_module_overrides
+        )
         if self.lifecycle is not None:
             problems = self.lifecycle.after_build(self.graph, list(modules), self.graph.config)
             if problems:
@@ -272,9 +295,17 @@ class Driver:
             raise ExecutionRequestError(problems)
 
     # ------------------------------------------------------------------ queries
-    def list_available_variables(self) -> list[Variable]:
-        """Every node: functions and external inputs, with types, tags and docs."""
-        return [
+    def list_available_variables(
+        self, *, tag_filter: Mapping[str, str | list[str] | None] | None = None
+    ) -> list[Variable]:
+        """Every node: functions and external inputs, with types, tags and docs.
+
+        ``tag_filter`` keeps the nodes whose tags match every entry, as in Hamilton: a value
+        must equal the tag, a list must contain it, ``None`` only asks for the tag.
+
+            >>> dr.list_available_variables(tag_filter={"team": ["ml", "ops"]})  # doctest: +SKIP
+        """
+        variables = [
             Variable(
                 name=node.name,
                 type=_declared_type(node),
@@ -285,6 +316,14 @@ class Driver:
             )
             for node in (self.graph.nodes[n] for n in self.graph.order)
         ]
+        if tag_filter:
+            variables = [v for v in variables if _tags_match(v.tags, tag_filter)]
+        return variables
+
+    def has_cycles(self, final_vars: list[Any]) -> bool:
+        """Whether computing ``final_vars`` meets a cycle: never, since a graph with one is refused when built."""
+        self._output_names(final_vars)  # the names are still checked, as Hamilton checks them
+        return False
 
     def what_is_upstream_of(self, *node_names: str) -> list[Variable]:
         """The nodes the named nodes depend on (the named nodes included)."""
@@ -315,6 +354,28 @@ class Driver:
     def display_all_functions(self, output_file_path: str | None = None, render_kwargs: dict | None = None) -> str:
         """DOT text of the whole graph; written (or rendered, by suffix .svg/.png) to ``output_file_path``."""
         dot = visualize.to_dot(self.graph)
+        if output_file_path:
+            visualize.write(dot, output_file_path, **(render_kwargs or {}))
+        return dot
+
+    def display_upstream_of(
+        self, *node_names: str, output_file_path: str | None = None, render_kwargs: dict | None = None, **_: Any
+    ) -> str:
+        """DOT text of the named nodes and everything they depend on (Hamilton's styling options are ignored)."""
+        return self._display(self.graph.upstream(self._known(node_names)), node_names, output_file_path, render_kwargs)
+
+    def display_downstream_of(
+        self, *node_names: str, output_file_path: str | None = None, render_kwargs: dict | None = None, **_: Any
+    ) -> str:
+        """DOT text of the named nodes and everything that depends on them."""
+        return self._display(
+            self.graph.downstream(self._known(node_names)), node_names, output_file_path, render_kwargs
+        )
+
+    def _display(
+        self, names: set[str], highlight: Iterable[str], output_file_path: str | None, render_kwargs: dict | None
+    ) -> str:
+        dot = visualize.to_dot(self.graph, only=names, highlight=set(highlight))
         if output_file_path:
             visualize.write(dot, output_file_path, **(render_kwargs or {}))
         return dot
@@ -360,6 +421,27 @@ class Builder:
         self._grouping: GroupingStrategy | None = None
         self._progress = False
         self._lifecycle: list[Any] = []
+        self._allow_module_overrides = False
+
+    def copy(self) -> Builder:
+        """A new Builder with the same settings, to vary one of them.
+
+        >>> base_builder = Builder().with_config({"region": "eu"})
+        >>> us = base_builder.copy().with_config({"region": "us"})
+        """
+        twin = Builder()
+        twin.__dict__.update(
+            {
+                k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+                for k, v in self.__dict__.items()
+            }
+        )
+        return twin
+
+    def allow_module_overrides(self) -> Builder:
+        """Let a later module's function replace an earlier module's node of the same name, as in Hamilton."""
+        self._allow_module_overrides = True
+        return self
 
     def with_modules(self, *modules: types.ModuleType) -> Builder:
         self._modules.extend(modules)
@@ -450,4 +532,5 @@ class Builder:
             execution_manager=manager,
             grouping_strategy=self._grouping,
             progress=self._progress,
+            allow_module_overrides=self._allow_module_overrides,
         )

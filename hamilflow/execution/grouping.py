@@ -63,6 +63,22 @@ class GroupNodesAllAsOne(GroupingStrategy):
         return _group_by_key(graph, nodes, lambda n: (path[n], level[n]))
 
 
+class GroupNodesByLevel(GroupingStrategy):
+    """One task per level: the nodes at the same distance from the inputs, which never read each other.
+
+    As Hamilton's strategy of that name; inside blocks, levels are counted per block stage.
+    """
+
+    def group(self, graph: FunctionGraph, nodes: list[str]) -> list[list[str]]:
+        planned = set(nodes)
+        path, level = graph.blocks.path, graph.blocks.level
+        depth: dict[str, int] = {}
+        for name in nodes:  # in topological order: a node's inputs come first
+            upstream = [depth[p] for p in graph.nodes[name].input_types if p in planned]
+            depth[name] = 1 + max(upstream) if upstream else 0
+        return _group_by_key(graph, nodes, lambda n: (path[n], level[n], depth[n]))
+
+
 class GroupLinearChains(GroupingStrategy):
     """Merge each run of nodes where one feeds only the next: ``a -> b -> c`` becomes one task.
 
@@ -98,6 +114,7 @@ STRATEGIES: dict[str, type[GroupingStrategy]] = {
     "individual": GroupNodesIndividually,
     "all": GroupNodesAllAsOne,
     "chains": GroupLinearChains,
+    "levels": GroupNodesByLevel,
 }
 
 
