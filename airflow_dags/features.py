@@ -30,12 +30,14 @@ SPEC = {
     "store_url": None,
     "params": ["events_per_day"],
     "context_inputs": ["data_interval_start"],
+    "chunking": {},
     "compile_options": {
         "params": {},
         "schedule": "@daily",
         "start_date": "2024-01-01",
         "catchup": False,
         "retries": None,
+        "items_per_task": None,
         "tags": ["hamilflow"],
     },
 }

@@ -32,12 +32,14 @@ SPEC = {
     "store_url": None,
     "params": ["shards", "marker_dir", "fail_first_try"],
     "context_inputs": ["run_id"],
+    "chunking": {"shard": {"items_per_task": 0}},
     "compile_options": {
         "params": {},
         "schedule": None,
         "start_date": "2024-01-01",
         "catchup": False,
         "retries": 0,
+        "items_per_task": None,
         "tags": ["hamilflow"],
     },
 }

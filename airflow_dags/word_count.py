@@ -30,12 +30,14 @@ SPEC = {
     "store_url": None,
     "params": ["corpus"],
     "context_inputs": [],
+    "chunking": {"url": {"items_per_task": 0}},
     "compile_options": {
         "params": {},
         "schedule": None,
         "start_date": "2024-01-01",
         "catchup": False,
         "retries": None,
+        "items_per_task": None,
         "tags": ["hamilflow"],
     },
 }

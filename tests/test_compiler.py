@@ -440,3 +440,66 @@ def test_compile_options_are_read_from_the_spec_constant_never_from_text_that_im
     handmade.write_text('SPEC = \'{"dag_id": "wc"}\'\n')  # the JSON text of older DAG files
     with pytest.raises(HamilflowError, match="older hamilflow compile"):
         embedded_options(handmade)
+
+
+def test_items_per_task_comes_from_the_expanders_tag_else_the_option_and_is_checked(pipeline_module) -> None:
+    name = pipeline_module(
+        """
+        from hamilflow.function_modifiers import tag
+        from hamilflow.htypes import Collect, Parallelizable
+
+        @tag(airflow_items_per_task="1")
+        def heavy(n: int = 3) -> Parallelizable[int]:
+            yield from range(n)
+
+        def light(m: int = 3) -> Parallelizable[int]:
+            yield from range(m)
+
+        @tag(airflow_max_active_tis_per_dag="2")
+        def slow(heavy: int) -> int:
+            return heavy
+
+        def quick(light: int) -> int:
+            return light
+
+        def total(slow: Collect[int], quick: Collect[int]) -> int:
+            return sum(slow) + sum(quick)
+        """
+    )
+    compiled = compile_pipeline(CompileOptions(modules=[name], dag_id="d", items_per_task=50))
+    assert compiled.spec.chunking == {
+        "heavy": {"items_per_task": 1, "max_active_tis_per_dag": 2},
+        "light": {"items_per_task": 50},
+    }
+    auto = compile_pipeline(CompileOptions(modules=[name], dag_id="d"))
+    assert auto.spec.chunking["light"] == {"items_per_task": 0}
+    assert CompileOptions.from_embedded(compiled.dag.spec).items_per_task == 50  # --recompile keeps it
+
+    assert "--items-per-task 0: it must be at least 1" in _problems(name, items_per_task=0)
+
+
+@pytest.mark.parametrize(
+    ("tagged", "value", "expected"),
+    [("after", "1", "goes on the function that returns Parallelizable[]"), ("step", "many", "not a whole number")],
+)
+def test_a_misplaced_or_bad_items_per_task_tag_is_a_compile_error(pipeline_module, tagged, value, expected) -> None:
+    tags = {name: f'@tag(airflow_items_per_task="{value}")' if name == tagged else "" for name in ("step", "after")}
+    name = pipeline_module(
+        f"""
+        from hamilflow.function_modifiers import tag
+        from hamilflow.htypes import Collect, Parallelizable
+
+        {tags["step"]}
+        def step(x: int) -> Parallelizable[int]:
+            return [x]
+
+        {tags["after"]}
+        def after(step: int) -> int:
+            return step
+
+        def total(after: Collect[int]) -> int:
+            return sum(after)
+        """
+    )
+    message = _problems(name, params={"x": 1})
+    assert "@tag(airflow_items_per_task=" in message and f"'{tagged}'" in message and expected in message

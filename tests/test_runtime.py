@@ -19,7 +19,15 @@ from hamilflow.errors import HamilflowError
 from hamilflow.runtime.airflow import CompiledPipeline, context_value, max_map_length
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.store import ArtifactStore
-from hamilflow.runtime.task import StalePipelineError, TaskRun, list_block_chunks, load, read_outputs, run_task
+from hamilflow.runtime.task import (
+    StalePipelineError,
+    TaskRun,
+    chunk_sizes,
+    list_block_chunks,
+    load,
+    read_outputs,
+    run_task,
+)
 
 WORD_COUNT = "examples.word_count.pipeline"
 BLOCKS = "tests.resources.airflow.blocks"
@@ -113,7 +121,77 @@ def test_chunks_never_exceed_max_map_length_and_keep_item_order() -> None:
             assert len(chunks) <= limit
             assert [tuple(s) for c in chunks for s in c["scopes"]] == scopes
             assert all(json.loads(json.dumps(c)) == c for c in chunks)
-    assert [len(c["scopes"]) for c in TaskRun.chunks([(i,) for i in range(10)], 4)] == [3, 3, 3, 1]
+    assert [len(c["scopes"]) for c in TaskRun.chunks([(i,) for i in range(10)], 4)] == [3, 3, 2, 2]
+
+
+def test_packing_follows_the_items_per_task_or_the_deployments_slots_never_past_max_map_length() -> None:
+    assert chunk_sizes(0, 0, 4) == []
+    assert chunk_sizes(1_000, 0, slots=4) == [63] * 8 + [62] * 8  # 4 instances per slot, near-equal
+    assert chunk_sizes(10, 0, slots=4) == [1] * 10  # fewer items than instances: one item each
+    assert chunk_sizes(10, 0, slots=None) == [1] * 10  # deployment unknown: not packed
+    assert chunk_sizes(10, items_per_task=4, slots=1) == [4, 4, 2]  # the user's choice wins over the slots
+    assert chunk_sizes(10, items_per_task=1, slots=1) == [1] * 10
+    assert chunk_sizes(10_000, items_per_task=1, max_map_length=1024) == [10] * 784 + [9] * 240
+    for count in (1, 7, 1_000, 10_000):
+        for items, slots, limit in ((0, 1, 1024), (0, 16, 1024), (3, None, 1024), (0, 512, 4), (1, None, 3)):
+            sizes = chunk_sizes(count, items, slots, limit)
+            assert sum(sizes) == count and 0 not in sizes and len(sizes) <= limit
+
+
+def test_the_spec_records_each_blocks_packing_from_the_option_and_the_expanders_tag(tmp_path) -> None:
+    auto = _compile(tmp_path, [BLOCKS], "blocks_auto", final_vars=["summary", "second_total"])
+    assert auto.spec.chunking == {
+        "a": {"items_per_task": 0},
+        "b": {"items_per_task": 0},
+        "second": {"items_per_task": 0},
+    }
+    fixed = _compile(tmp_path, [BLOCKS], "blocks_fixed", final_vars=["summary"], items_per_task=2)
+    assert fixed.spec.chunking == {"a": {"items_per_task": 2}, "b": {"items_per_task": 2}}
+    assert PipelineSpec.from_dict(fixed.spec.to_dict()) == fixed.spec  # the DAG file keeps it in its SPEC
+    assert "'items_per_task': 2" in repr(fixed.dag.spec) and '"chunking"' in fixed.source
+
+
+def test_a_packed_chunk_is_labelled_by_its_first_and_last_items_and_outputs_equal_the_driver(tmp_path) -> None:
+    compiled = _compile(tmp_path, [BLOCKS], "packed", final_vars=["summary"], items_per_task=3)
+    labels: list[str] = []
+    xcoms = _simulate(compiled, "run-p", {}, labels=labels)
+
+    assert [len(c["scopes"]) for c in xcoms["a"][0]] == [3, 1]  # 4 items, 3 per instance
+    assert "3 items: a=0 … a=2" in labels and "a=3" in labels
+    assert read_outputs(compiled.spec, "run-p") == _local([BLOCKS], ["summary"])
+
+
+def test_a_failing_item_of_a_chunk_is_named_by_node_index_and_label(tmp_path) -> None:
+    failing = "tests.resources.airflow.failing"
+    compiled = _compile(tmp_path, [failing], "failing_packed", final_vars=["report"], items_per_task=4)
+    spec = compiled.spec
+    (chunk,) = run_task(spec, "item", "run-f", {"n_items": 4})
+    labels: list[str] = []
+    with pytest.raises(Exception, match="item 2 is broken") as caught:
+        run_task(spec, "work", "run-f", {"fail_at": 2}, chunk, on_label=labels.append)
+
+    notes = "\n".join(getattr(caught.value, "__notes__", []))
+    assert "node 'work' failed for item 2 of the 4 items of this chunk: index [2], item=2" in notes
+    assert labels == ["4 items: item=0 … item=3", "4 items: item 2 failed, item=2"]
+    # a retry of the chunk rewrites the same artifacts: one per (node, index), nothing duplicated
+    store = ArtifactStore(spec.store_url)
+    run_task(spec, "work", "run-f", {"fail_at": 99}, chunk)
+    first = store.list_run("failing_packed", "run-f")
+    run_task(spec, "work", "run-f", {"fail_at": 99}, chunk)
+    assert store.list_run("failing_packed", "run-f") == first
+    assert [r for r in first if "/work/" in r] == [f"failing_packed/run-f/work/{i}.pkl" for i in range(4)]
+
+
+def test_automatic_packing_reads_the_deployments_slots_and_the_tasks_cap(tmp_path, monkeypatch) -> None:
+    from hamilflow.runtime.airflow import deployment_slots
+
+    monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "3")
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG", "16")
+    assert deployment_slots() == 3
+    assert deployment_slots({"dag": types.SimpleNamespace(max_active_tasks=2)}) == 2
+    compiled = _compile(tmp_path, ["tests.resources.airflow.many"], "many_auto", final_vars=["squares"])
+    chunks = run_task(compiled.spec, "item", "run-a", {"n_items": 100}, slots=deployment_slots())
+    assert [len(c["scopes"]) for c in chunks] == [9] * 4 + [8] * 8  # 4 instances per slot, 3 slots
 
 
 @pytest.mark.parametrize("grouping", ["default", "chains", "all", "individual"])
@@ -124,7 +202,7 @@ def test_nested_blocks_and_several_collects_equal_the_driver_in_every_grouping(t
     _simulate(compiled, "run-g", {}, max_map_length=3, labels=labels)
 
     assert read_outputs(compiled.spec, "run-g") == _local([BLOCKS, CUBE], outputs)
-    assert "2 items from plane=0, line=[0, 0], point=[0, 0, 0]" in labels
+    assert "2 items: plane=0, line=[0, 0], point=[0, 0, 0] … plane=0, line=[0, 0], point=[0, 0, 1]" in labels
 
 
 def test_zero_items_give_no_chunks_and_empty_collections(tmp_path) -> None:
@@ -231,3 +309,70 @@ def test_inputs_whose_defaults_json_would_change_keep_the_function_default(tmp_p
     _simulate(compiled, "run-j", {"n": 3})
     assert read_outputs(compiled.spec, "run-j") == _local([name], ["span"]) == {"span": "tuple(1, 2) 2024-01-01 3"}
     monkeypatch.delitem(sys.modules, name)
+
+
+def _fresh_process(monkeypatch, *modules: str) -> None:
+    """What a new Airflow task process sees: no pipeline loaded, the pipeline's modules not imported."""
+    import hamilflow.runtime.task as task_module
+
+    monkeypatch.setattr(task_module, "_LOADED", {})
+    for name in modules:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+
+def test_a_task_reads_its_plan_from_the_workers_cache_without_building_the_graph(tmp_path, monkeypatch) -> None:
+    import hamilflow.runtime.task as task_module
+
+    monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", str(tmp_path / "plans"))
+    compiled = _compile(tmp_path, [WORD_COUNT], "wc_cached", final_vars=["total_words"])
+    _fresh_process(monkeypatch)
+    first = load(compiled.spec)  # the first task of this code version builds, checks and caches
+    assert not first.from_cache and len(list((tmp_path / "plans").glob("*.pkl"))) == 1
+
+    _fresh_process(monkeypatch)
+
+    def no_graph(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the graph was rebuilt")
+
+    monkeypatch.setattr(task_module.FunctionGraph, "from_modules", no_graph)
+    monkeypatch.setattr(task_module, "build_plan", no_graph)
+    xcoms = _simulate(compiled, "run-c", {"corpus": "classics"})
+    assert load(compiled.spec).from_cache
+    assert xcoms["url"][0] == [{"scopes": [[0]]}, {"scopes": [[1]]}, {"scopes": [[2]]}]
+    monkeypatch.undo()
+    assert read_outputs(compiled.spec, "run-c") == _local([WORD_COUNT], ["total_words"], {"corpus": "classics"})
+
+
+def test_a_changed_function_is_still_stale_with_a_cached_plan(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", str(tmp_path / "plans"))
+    name = f"cached_stale_{uuid.uuid4().hex[:8]}"
+    module = tmp_path / f"{name}.py"
+    module.write_text(
+        "def answer(x: int = 1) -> int:\n    return x + 1\n\n\ndef other(x: int = 1) -> int:\n    return x\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    compiled = _compile(tmp_path, [name], "cached_stale", final_vars=["answer", "other"])
+    run_task(compiled.spec, "answer", "run-1", {"x": 1})
+    _fresh_process(monkeypatch, name)
+    assert load(compiled.spec).from_cache
+
+    module.write_text(module.read_text().replace("return x\n", "return x * 2\n"))  # the other function changed
+    _fresh_process(monkeypatch, name)
+    importlib.invalidate_caches()
+    with pytest.raises(StalePipelineError, match="recompile"):
+        run_task(compiled.spec, "answer", "run-2", {"x": 1})
+
+
+def test_a_plan_cache_folder_others_can_write_to_is_not_used(tmp_path, monkeypatch) -> None:
+    from hamilflow.runtime import plan_cache
+
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", str(shared))
+    assert plan_cache.cache_dir() is None
+    monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", "off")
+    assert plan_cache.cache_dir() is None
+    monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", str(tmp_path / "private"))
+    assert plan_cache.cache_dir() == tmp_path / "private"
+    assert (tmp_path / "private").stat().st_mode & 0o777 == 0o700

@@ -33,7 +33,7 @@ from hamilflow.compiler.inputs import check_input_values, classify_inputs, dag_p
 from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
 from hamilflow.compiler.render import render
-from hamilflow.compiler.settings import check_dag_settings, check_task_ids, dag_settings
+from hamilflow.compiler.settings import block_chunking, check_dag_settings, check_task_ids, dag_settings
 from hamilflow.errors import GraphError, HamilflowError
 from hamilflow.execution import grouping
 from hamilflow.execution.plan import Plan, build_plan
@@ -116,6 +116,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     sources.update({name: "Airflow context" for name in context_inputs})
     tasks = build_tasks(graph, plan, sources, problems)
     check_task_ids([t.airflow_id for t in tasks], problems)
+    chunking = block_chunking(graph, plan, tasks, options, problems)
     if problems:
         raise CompileError(problems)
     spec = PipelineSpec(
@@ -128,6 +129,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         store_url=options.store_url,
         params=tuple(params),
         context_inputs=tuple(context_inputs),
+        chunking=chunking,
     )
     dag = AirflowDag(
         dag_id=options.dag_id,

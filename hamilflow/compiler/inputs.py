@@ -76,9 +76,10 @@ def classify_inputs(
             problems.append(f"--param {name}: not a DAG param, since {why}.{hint}")
     params: dict[str, Any] = {}
     context: list[str] = []
-    for name in sorted(needed, key=graph.order.index):
+    position = {name: i for i, name in enumerate(graph.order)}
+    for name in sorted(needed, key=position.__getitem__):
         node = graph.nodes[name]
-        users = [u for u in node.dependents if any(u in t.nodes for t in plan.tasks)]
+        users = [u for u in node.dependents if u in plan.producer]  # the nodes of the plan that read it
         if name in options.config:
             continue
         if name in CONTEXT_INPUTS:

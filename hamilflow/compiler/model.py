@@ -226,17 +226,27 @@ def _in_dependency_order(tasks: list[AirflowTask]) -> list[AirflowTask]:
     Keeps the given order where it already fits; a grouping may list a task before the
     task that computes one of its inputs (a group is placed where its first node is).
     """
-    by_id = {t.task_id: t for t in tasks}
-    waits = {t.task_id: {u for u in [*t.upstream, t.mapped_over] if u in by_id} for t in tasks}
-    done: set[str] = set()
+    import heapq
+
+    position = {t.task_id: i for i, t in enumerate(tasks)}
+    waiting: dict[str, int] = {}
+    dependents: dict[str, list[str]] = {t.task_id: [] for t in tasks}
+    for t in tasks:
+        waits = {u for u in [*t.upstream, t.mapped_over] if u in position}
+        waiting[t.task_id] = len(waits)
+        for u in waits:
+            dependents[u].append(t.task_id)
+    ready = [position[name] for name, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
     ordered: list[AirflowTask] = []
-    pending = list(tasks)
-    while pending:
-        ready = next((t for t in pending if waits[t.task_id] <= done), None)
-        if ready is None:  # a cycle: cannot happen for a valid plan; keep the order and let Airflow report it
-            ordered += pending
-            break
-        pending.remove(ready)
-        done.add(ready.task_id)
-        ordered.append(ready)
+    while ready:  # the first task in the given order whose upstream tasks are placed: O(n log n)
+        task = tasks[heapq.heappop(ready)]
+        ordered.append(task)
+        for dependent in dependents[task.task_id]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                heapq.heappush(ready, position[dependent])
+    if len(ordered) < len(tasks):  # a cycle: cannot happen for a valid plan; keep the order and let Airflow report it
+        placed = {t.task_id for t in ordered}
+        ordered += [t for t in tasks if t.task_id not in placed]
     return ordered

@@ -36,6 +36,7 @@ class CompileOptions:
     retries: int | None = None  # None: the deployment's default_task_retries applies
     grouping: str = "default"
     store_url: str | None = None
+    items_per_task: int | str | None = None  # None or "auto": packed automatically; see runtime.task.chunk_sizes
     tags: list[str] = field(default_factory=lambda: ["hamilflow"])
     output: str | None = None
 

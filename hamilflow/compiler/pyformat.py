@@ -89,6 +89,8 @@ def value(obj: Any) -> Piece:
 def string(text: str) -> str:
     """A string literal for ``text``, quoted the way ``ruff format`` quotes it."""
     quote = "'" if text.count('"') > text.count("'") else '"'
+    if text.isascii() and text.isprintable() and quote not in text and "\\" not in text:
+        return quote + text + quote  # nothing to escape: the common case, without a call per character
     return quote + "".join(_escape(c, quote) for c in text) + quote
 
 
@@ -102,6 +104,8 @@ def _escape(char: str, quote: str) -> str:
 
 def width(line: str) -> int:
     """How many columns ``line`` takes (East Asian wide characters take two), as ruff counts them."""
+    if line.isascii():
+        return len(line)
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from hamilflow.errors import SettingError
 
 if TYPE_CHECKING:
+    from hamilflow.compiler.model import AirflowTask
     from hamilflow.compiler.options import CompileOptions
+    from hamilflow.execution.plan import Plan
     from hamilflow.graph import FunctionGraph
 
 TASK_ID = re.compile(r"^[\w.-]{1,250}$")  # Airflow's own rule for dag and task ids (KEY_REGEX, 250 characters)
@@ -24,6 +26,8 @@ _DURATION_SETTINGS = ("retry_delay", "execution_timeout", "max_retry_delay")
 _TEXT_SETTINGS = ("pool", "queue", "weight_rule")
 _BOOLEAN_SETTINGS = ("retry_exponential_backoff",)
 TASK_SETTINGS = _INTEGER_SETTINGS + _DURATION_SETTINGS + _TEXT_SETTINGS + _BOOLEAN_SETTINGS
+# A block setting, on a Parallelizable[] node: how many items each mapped instance of its block runs.
+ITEMS_PER_TASK_TAG = "airflow_items_per_task"
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _WEIGHT_RULES = ("downstream", "upstream", "absolute")
@@ -50,7 +54,7 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
     for name in nodes:
         node = graph.nodes[name]
         for key, raw in node.tags.items():
-            if not key.startswith("airflow_"):
+            if not key.startswith("airflow_") or key == ITEMS_PER_TASK_TAG:
                 continue
             setting = key[len("airflow_") :]
             where = f"@tag({key}={raw!r}) on '{name}' ({node.where})"
@@ -72,7 +76,8 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
                 else:
                     problems.append(
                         f"{where}: unknown Airflow task setting '{setting}'. "
-                        f"Known: {', '.join('airflow_' + s for s in TASK_SETTINGS)}."
+                        f"Known: {', '.join('airflow_' + s for s in TASK_SETTINGS)}, and {ITEMS_PER_TASK_TAG} "
+                        "on a Parallelizable[] node."
                     )
                     continue
             except ValueError as error:
@@ -89,6 +94,61 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
                     continue
             settings[setting] = value
     return settings
+
+
+def parse_items_per_task(raw: Any) -> int:
+    """``"auto"`` (0) or a whole number ≥ 1 of items per mapped instance.
+
+    >>> parse_items_per_task("auto"), parse_items_per_task("16")
+    (0, 16)
+    """
+    if str(raw).strip().lower() == "auto":
+        return 0
+    return _integer(raw, 1)
+
+
+def block_chunking(
+    graph: FunctionGraph, plan: Plan, tasks: list[AirflowTask], options: CompileOptions, problems: list[str]
+) -> dict[str, dict[str, int]]:
+    """Per block (by expander): how its items are packed into mapped instances, for the spec's ``chunking``.
+
+    ``items_per_task``: the expander's ``@tag(airflow_items_per_task=...)``, else the compile
+    option, else 0 (automatic, sized at run time from the deployment); plus the least
+    ``max_active_tis_per_dag`` of the tasks mapped over the block, which caps its concurrency.
+    """
+    default = 0
+    if options.items_per_task is not None:
+        try:
+            default = parse_items_per_task(options.items_per_task)
+        except ValueError as error:
+            problems.append(f"--items-per-task {options.items_per_task!r}: {error}; use a number >= 1 or 'auto'.")
+    for name, node in graph.nodes.items():
+        if ITEMS_PER_TASK_TAG in node.tags and not node.is_expander and name in plan.producer:
+            problems.append(
+                f"@tag({ITEMS_PER_TASK_TAG}=...) on '{name}' ({node.where}): it sets how a Parallelizable[] "
+                "block's items are packed, so it goes on the function that returns Parallelizable[]."
+            )
+    caps: dict[str, int] = {}
+    task_of = {t.task_id: t for t in tasks}
+    for spec in plan.tasks:
+        cap = task_of[spec.name].settings.get("max_active_tis_per_dag") if spec.name in task_of else None
+        if spec.path and cap:
+            caps[spec.path[-1]] = min(cap, caps.get(spec.path[-1], cap))
+    chunking: dict[str, dict[str, int]] = {}
+    for spec in plan.tasks:
+        for expander in spec.expanders:
+            items = default
+            raw = graph.nodes[expander].tags.get(ITEMS_PER_TASK_TAG)
+            if raw is not None:
+                try:
+                    items = parse_items_per_task(raw)
+                except ValueError as error:
+                    where = graph.nodes[expander].where
+                    problems.append(f"@tag({ITEMS_PER_TASK_TAG}={raw!r}) on '{expander}' ({where}): {error}.")
+            chunking[expander] = {"items_per_task": items}
+            if expander in caps:
+                chunking[expander]["max_active_tis_per_dag"] = caps[expander]
+    return chunking
 
 
 def _integer(raw: Any, minimum: int | None) -> int:

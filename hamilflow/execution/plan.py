@@ -23,8 +23,9 @@ import functools
 import hashlib
 import inspect
 import json
+import linecache
 import types
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from hamilflow.errors import ExecutionRequestError, HamilflowError
@@ -151,24 +152,8 @@ class Plan:
         item_at: Callable[[str, tuple[int, ...]], Any],
         count_of: Callable[[str, tuple[int, ...]], int],
     ) -> dict[str, Any]:
-        """The computed inputs of the instance of ``spec`` at ``index``, read as its ``reads`` say.
-
-        Back ends differ only in where values live, so they pass three lookups:
-        ``value_at(node, index)``, ``item_at(expander, item index)`` and
-        ``count_of(expander, index)`` (how many items the expander produced there).
-        """
-        values = {}
-        for read in spec.reads:
-            kind, depth = read.kind, read.depth
-            if kind is ReadKind.VALUE:
-                values[read.value] = value_at(read.value, index[:depth])
-            elif kind is ReadKind.ITEM:
-                values[read.value] = item_at(read.value, index[: depth + 1])
-            else:
-                prefix = index[:depth]
-                fetch = item_at if kind is ReadKind.ALL_ITEMS else value_at
-                values[read.value] = [fetch(read.value, prefix + (i,)) for i in range(count_of(read.block, prefix))]
-        return values
+        """The computed inputs of the instance of ``spec`` at ``index`` (see :func:`gather_inputs`)."""
+        return gather_inputs(spec, index, value_at, item_at, count_of)
 
     @property
     def fingerprint(self) -> str:
@@ -178,15 +163,12 @@ class Plan:
 
     def to_dict(self, with_digest: bool = True) -> dict[str, Any]:
         data = {
-            "tasks": [asdict(t) for t in self.tasks],
+            "tasks": [_task_dict(t) for t in self.tasks],
             "final_vars": list(self.final_vars),
             "overrides": list(self.overrides),
             "value_paths": {k: list(v) for k, v in self.value_paths.items()},
             "producer": dict(self.producer),
         }
-        for task in data["tasks"]:
-            for read in task["reads"]:
-                read["kind"] = read["kind"].value
         if with_digest:
             data["code_digest"] = self.code_digest
         return data
@@ -206,6 +188,49 @@ class Plan:
             producer=dict(data["producer"]),
             code_digest=data.get("code_digest", ""),
         )
+
+
+_TASK_FIELDS = tuple(f.name for f in dataclasses.fields(TaskSpec))
+_READ_FIELDS = tuple(f.name for f in dataclasses.fields(Read))
+
+
+def _task_dict(task: TaskSpec) -> dict[str, Any]:
+    """``asdict(task)`` with read kinds as text, without ``asdict``'s deep copies (a plan has thousands)."""
+    data: dict[str, Any] = {}
+    for name in _TASK_FIELDS:
+        value = getattr(task, name)
+        if name == "reads":
+            value = [{f: getattr(r, f).value if f == "kind" else getattr(r, f) for f in _READ_FIELDS} for r in value]
+        data[name] = value
+    return data
+
+
+def gather_inputs(
+    spec: TaskSpec,
+    index: tuple[int, ...],
+    value_at: Callable[[str, tuple[int, ...]], Any],
+    item_at: Callable[[str, tuple[int, ...]], Any],
+    count_of: Callable[[str, tuple[int, ...]], int],
+) -> dict[str, Any]:
+    """The computed inputs of the instance of ``spec`` at ``index``, read as its ``reads`` say.
+
+    Back ends differ only in where values live, so they pass three lookups:
+    ``value_at(node, index)``, ``item_at(expander, item index)`` and
+    ``count_of(expander, index)`` (how many items the expander produced there).
+    A task's reads say everything, so a back end that holds one task needs no whole plan.
+    """
+    values = {}
+    for read in spec.reads:
+        kind, depth = read.kind, read.depth
+        if kind is ReadKind.VALUE:
+            values[read.value] = value_at(read.value, index[:depth])
+        elif kind is ReadKind.ITEM:
+            values[read.value] = item_at(read.value, index[: depth + 1])
+        else:
+            prefix = index[:depth]
+            fetch = item_at if kind is ReadKind.ALL_ITEMS else value_at
+            values[read.value] = [fetch(read.value, prefix + (i,)) for i in range(count_of(read.block, prefix))]
+    return values
 
 
 def _tuples(value: Any) -> Any:
@@ -235,6 +260,39 @@ def _const_text(const: Any) -> str:
     return repr(const)
 
 
+def _last_line(code: types.CodeType) -> int:
+    """The last line of a function's source: where its last instruction (or a nested function's) ends."""
+    positions = getattr(code, "co_positions", None)  # Python 3.11+: each instruction's end line
+    ends = [end for _, end, _, _ in positions()] if positions else [line for _, _, line in code.co_lines()]
+    last = max((line for line in ends if line is not None), default=code.co_firstlineno)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            last = max(last, _last_line(const))
+    return last
+
+
+def _function_text(fn: Callable[..., Any], checked: set[str]) -> bytes:
+    """A function's source, decorators included: its lines of its file, from the line table of its code.
+
+    The same text ``inspect.getsource`` finds, without tokenizing the file from each function on: a
+    5,000-function module is read once. Functions without a file fall back to their code objects.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        try:
+            return inspect.getsource(fn).encode()
+        except (OSError, TypeError):
+            return repr(fn).encode()
+    filename = code.co_filename
+    if filename not in checked:
+        linecache.checkcache(filename)  # the file as it is now, as inspect.getsource reads it
+        checked.add(filename)
+    lines = linecache.getlines(filename)
+    if not lines or code.co_firstlineno > len(lines):
+        return _code_text(code).encode()
+    return "".join(lines[code.co_firstlineno - 1 : _last_line(code)]).encode()
+
+
 def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
     """A hash of the user code behind ``names``: their functions' source, decorators included.
 
@@ -243,16 +301,14 @@ def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
     """
     digest = hashlib.sha256()
     texts: dict[int, bytes] = {}  # one function can make many nodes (@parameterize, @extract_columns)
+    checked: set[str] = set()
     for name in names:
         node = graph.nodes[name]
         digest.update(name.encode() + b"\0")
         for fn in node.originating_functions or (node.callable,):
             text = texts.get(id(fn))
             if text is None:
-                try:
-                    text = texts[id(fn)] = inspect.getsource(fn).encode()
-                except (OSError, TypeError):
-                    text = texts[id(fn)] = _code_text(fn.__code__).encode()
+                text = texts[id(fn)] = _function_text(fn, checked)
             digest.update(text + b"\0")
     return digest.hexdigest()
 
@@ -314,11 +370,13 @@ def _read(value: str, value_path: Path, collected: bool, producer: str) -> Read:
     return Read(value, ReadKind.VALUE, len(value_path), producer)
 
 
-def _drops(graph: FunctionGraph, group: list[str], keep: set[str]) -> tuple[tuple[str, ...], ...]:
+def _drops(
+    graph: FunctionGraph, group: list[str], keep: set[str], requested: set[str] = frozenset()
+) -> tuple[tuple[str, ...], ...]:
     """For each node of a task, the values the task can let go of once that node has run.
 
     A value goes after its last reader inside the task, unless the task returns it or
-    the caller asked for it (``keep``).
+    the caller asked for it (``keep``, ``requested``).
     """
     last_reader: dict[str, int] = {}
     for position, node in enumerate(group):
@@ -326,10 +384,10 @@ def _drops(graph: FunctionGraph, group: list[str], keep: set[str]) -> tuple[tupl
             last_reader[param] = position
     drops: list[list[str]] = [[] for _ in group]
     for value, position in last_reader.items():
-        if value not in keep:
+        if value not in keep and value not in requested:
             drops[position].append(value)
     for position, node in enumerate(group):  # computed but read by no one (nor returned)
-        if node not in keep and node not in last_reader:
+        if node not in keep and node not in requested and node not in last_reader:
             drops[position].append(node)
     return tuple(tuple(d) for d in drops)
 
@@ -418,16 +476,17 @@ def build_plan(
             used_outside.update(p for p in graph.nodes[node].input_types if producer.get(p) != name)
     value_paths: dict[str, Path] = {}
     tasks = []
+    final_set = set(final_vars)
     for group, name in zip(groups, names):
         members = set(group)
-        read_names: list[str] = []
+        read_names: dict[str, None] = {}  # in order, without repeats
         collected: set[str] = set()
         for node in group:
             collected.update(graph.nodes[node].collect_params)
             for p in graph.nodes[node].input_types:
                 if p not in members and p not in read_names and p in needed:
-                    read_names.append(p)
-        for value in read_names + group:
+                    read_names[p] = None
+        for value in [*read_names, *group]:
             value_paths[value] = graph.blocks.value_path(value, graph.nodes)
         paths = {graph.blocks.path[n] for n in group}
         if len(paths) != 1:
@@ -446,7 +505,7 @@ def build_plan(
                 outputs=outputs,
                 expanders=expanders,
                 upstream=tuple(dict.fromkeys(r.producer for r in reads)),
-                drops=_drops(graph, group, set(outputs) | set(final_vars)),
+                drops=_drops(graph, group, set(outputs), final_set),
                 lists_own_chunks=not path and len(expanders) == 1,
             )
         )

@@ -16,20 +16,24 @@ from hamilflow.runtime.context import context_value
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.task import list_block_chunks, run_task
 
-__all__ = ["CompiledPipeline", "LABEL_VARIABLE", "MAP_INDEX_TEMPLATE", "context_value", "max_map_length"]
+__all__ = [
+    "CompiledPipeline",
+    "LABEL_VARIABLE",
+    "MAP_INDEX_TEMPLATE",
+    "context_value",
+    "deployment_slots",
+    "max_map_length",
+]
 
 LABEL_VARIABLE = "hamilflow_item"
 # A mapped task's label in the UI: the template Airflow renders from the context variable a task sets.
 MAP_INDEX_TEMPLATE = "{{ " + LABEL_VARIABLE + " }}"
 
 
-def max_map_length() -> int:
-    """Airflow's ``[core] max_map_length``: the most instances one mapped task may have.
-
-    Read on every call: ``AIRFLOW__CORE__MAX_MAP_LENGTH`` first (it overrides airflow.cfg
-    in Airflow too), then the worker's Airflow configuration, else Airflow's default, 1024.
-    """
-    env = os.environ.get("AIRFLOW__CORE__MAX_MAP_LENGTH", "").strip()
+def _core_setting(name: str, default: int) -> int:
+    """An integer of Airflow's ``[core]`` section, read on every call: ``AIRFLOW__CORE__<NAME>`` first (it
+    overrides airflow.cfg in Airflow too), then the worker's Airflow configuration, else ``default``."""
+    env = os.environ.get(f"AIRFLOW__CORE__{name.upper()}", "").strip()
     if env:
         return max(1, int(env))
     try:
@@ -37,9 +41,26 @@ def max_map_length() -> int:
             from airflow.sdk.configuration import conf
         except ImportError:
             from airflow.configuration import conf
-        return max(1, conf.getint("core", "max_map_length", fallback=1024))
+        return max(1, conf.getint("core", name, fallback=default))
     except Exception:  # noqa: BLE001 - no usable Airflow configuration: Airflow's documented default
-        return 1024
+        return default
+
+
+def max_map_length() -> int:
+    """Airflow's ``[core] max_map_length``: the most instances one mapped task may have (default 1024)."""
+    return _core_setting("max_map_length", 1024)
+
+
+def deployment_slots(context: Mapping[str, Any] | None = None) -> int:
+    """How many task instances of this DAG the deployment runs at once: the least of ``[core] parallelism``,
+    the DAG's ``max_active_tasks`` (else ``[core] max_active_tasks_per_dag``) and the default pool's slots.
+
+    Read, never changed: packing adapts to the deployment, and no global setting moves.
+    """
+    dag = (context or {}).get("dag")
+    per_dag = getattr(dag, "max_active_tasks", None) or _core_setting("max_active_tasks_per_dag", 16)
+    pool = _core_setting("default_pool_task_slot_count", 128)
+    return max(1, min(_core_setting("parallelism", 32), int(per_dag), pool))
 
 
 class CompiledPipeline:
@@ -72,10 +93,12 @@ class CompiledPipeline:
             context[LABEL_VARIABLE] = text
 
         external = self.external_values(context)
-        return run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label)
+        slots = deployment_slots(context)
+        return run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
 
     def items(self, expander: str) -> list:
         """List the chunks of the inner block opened by ``expander`` (the ``<expander>_items`` task)."""
         from airflow.sdk import get_current_context
 
-        return list_block_chunks(self.spec, expander, get_current_context()["run_id"], max_map_length())
+        context = get_current_context()
+        return list_block_chunks(self.spec, expander, context["run_id"], max_map_length(), deployment_slots(context))

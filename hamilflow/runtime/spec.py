@@ -28,7 +28,10 @@ class PipelineSpec:
     """How to rebuild a compiled pipeline: modules, config, outputs, grouping, store, fingerprint.
 
     ``params`` name the DAG params the pipeline reads; ``context_inputs`` the inputs read
-    from the Airflow task context (see :mod:`hamilflow.runtime.context`).
+    from the Airflow task context (see :mod:`hamilflow.runtime.context`). ``chunking`` says,
+    per block (by expander), how its items are packed into mapped instances:
+    ``items_per_task`` (0: automatic) and the mapped tasks' ``max_active_tis_per_dag``, if
+    any (see :func:`hamilflow.runtime.task.chunk_sizes`).
     """
 
     dag_id: str
@@ -40,6 +43,7 @@ class PipelineSpec:
     store_url: str | None = None
     params: tuple[str, ...] = ()
     context_inputs: tuple[str, ...] = ()
+    chunking: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as JSON-like data (lists, dicts, strings), in field order."""

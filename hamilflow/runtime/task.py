@@ -20,24 +20,66 @@ collector that finds it knows every item is there; a retried expander rewrites b
 
 Nested blocks are flattened: an inner block's mapped tasks run over every
 ``(outer, inner)`` index pair, listed by the ``<expander>_items`` task from manifests.
-More scopes than Airflow's ``max_map_length`` are packed into fewer chunks.
+
+Packing. Airflow pays about half a second per mapped task instance, whatever it runs, so
+a block's scopes are packed into chunks: :func:`chunk_sizes` is the one rule. The
+compiler records each block's choice in the spec (``chunking``: a fixed number of items
+per instance, from ``--items-per-task`` or the expander's ``@tag(airflow_items_per_task=...)``,
+or 0 for automatic); the task that lists the block's chunks applies it. Automatic packing
+makes :data:`AUTO_CHUNKS_PER_SLOT` instances per task slot the deployment runs at once
+(``parallelism``, the DAG's ``max_active_tasks``, the pool, the task's
+``max_active_tis_per_dag``), never more instances than items nor than ``max_map_length``.
+A chunk's instance is labelled by its first and last items (``12 items: segment='smb' …
+segment='partner'``); an item that fails is named in the error and in the label, and a
+retry runs the whole chunk again, rewriting the same ``(node, index)`` artifacts.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
-import math
 import os
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from hamilflow.errors import HamilflowError, add_note
 from hamilflow.execution.node_runner import run_nodes
-from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan
+from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan, gather_inputs
 from hamilflow.graph import FunctionGraph
+from hamilflow.runtime import plan_cache
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore, store_from_env
 
 Index = tuple[int, ...]
+
+AUTO_CHUNKS_PER_SLOT = 4  # automatic packing: mapped instances per task slot of the deployment
+
+
+def chunk_sizes(count: int, items_per_task: int = 0, slots: int | None = None, max_map_length: int = 1024) -> list[int]:
+    """How many items each mapped instance of a block runs, in order: the one packing rule.
+
+    ``items_per_task`` ≥ 1 is the user's choice (the last chunk takes what is left);
+    0 is automatic: :data:`AUTO_CHUNKS_PER_SLOT` instances per slot of the ``slots``
+    the deployment runs at once (unknown: one item per instance), in near-equal chunks.
+    Never more instances than ``max_map_length`` (Airflow refuses more).
+
+    >>> chunk_sizes(10, slots=1), chunk_sizes(10, items_per_task=4), chunk_sizes(10, slots=4)
+    ([3, 3, 2, 2], [4, 4, 2], [1, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    """
+    if count <= 0:
+        return []
+    limit = max(1, max_map_length)
+    if items_per_task >= 1:
+        instances = -(-count // items_per_task)
+        if instances <= limit:
+            return [items_per_task] * (instances - 1) + [count - items_per_task * (instances - 1)]
+    elif slots:
+        instances = min(count, AUTO_CHUNKS_PER_SLOT * max(1, slots))
+    else:
+        instances = count
+    instances = min(instances, limit)
+    base, extra = divmod(count, instances)
+    return [base + 1] * extra + [base] * (instances - extra)
 
 
 class StalePipelineError(HamilflowError):
@@ -63,17 +105,31 @@ def open_store(spec: PipelineSpec) -> ArtifactStore:
 
 def _short(value: Any, limit: int = 60) -> str:
     """A repr that fits a UI label; the middle goes, since paths and URLs differ at their ends."""
-    text = repr(value)
+    return _cut(repr(value), limit)
+
+
+def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit // 3] + "…" + text[-(limit - limit // 3 - 1) :]
 
 
 class LoadedPipeline:
-    """A spec's graph and plan, rebuilt from the modules the worker imports and checked against the spec."""
+    """A spec's plan and nodes, checked against the spec: rebuilt from the modules the worker imports, or
+    read from the worker's plan cache (:mod:`hamilflow.runtime.plan_cache`) for this code version.
 
-    def __init__(self, spec: PipelineSpec) -> None:
-        modules = [importlib.import_module(name) for name in spec.modules]
+    A pipeline read from the cache unpickles only the tasks it is asked for (:meth:`task`,
+    :meth:`nodes_of`); its whole ``graph``, ``plan`` and ``nodes`` are built when first used.
+    """
+
+    def __init__(self, spec: PipelineSpec, cached: plan_cache.CachedPlan | None = None) -> None:
         self.spec = spec
-        self.graph = FunctionGraph.from_modules(*modules, config=spec.config)
+        self._cached = cached
+        if cached is None:
+            self._build()
+
+    def _build(self) -> None:
+        spec = self.spec
+        self.modules = [importlib.import_module(name) for name in spec.modules]
+        self.graph = FunctionGraph.from_modules(*self.modules, config=spec.config)
         self.plan: Plan = build_plan(self.graph, spec.final_vars, grouping=spec.grouping_strategy())
         if self.plan.fingerprint != spec.fingerprint:
             raise StalePipelineError(
@@ -84,17 +140,68 @@ class LoadedPipeline:
                 "running it would mix results of two versions of the pipeline."
             )
         self.nodes = {t.name: [self.graph.nodes[n] for n in t.nodes] for t in self.plan.tasks}
+        self._cached = None
+
+    def __getattr__(self, name: str) -> Any:  # graph, plan, nodes of a pipeline read from the cache
+        if name in ("graph", "plan", "nodes", "modules") and self.__dict__.get("_cached") is not None:
+            self._build()
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+    @property
+    def from_cache(self) -> bool:
+        """True while this pipeline is served by the plan cache (its graph not built)."""
+        return self._cached is not None
+
+    def task(self, name: str) -> TaskSpec | None:
+        """The plan task ``name``, or None."""
+        if self._cached is not None:
+            found = self._cached.task(name)
+            return found[0] if found else None
+        return self.plan.task.get(name)
+
+    def nodes_of(self, name: str) -> list:
+        """The nodes the plan task ``name`` runs, in order."""
+        if self._cached is not None:
+            return self._cached.task(name)[1]
+        return self.nodes[name]
+
+    def value_path(self, name: str) -> tuple[str, ...] | None:
+        """The block path of the value ``name`` (an expander's items live in its own block)."""
+        paths = self._cached.value_paths if self._cached is not None else self.plan.value_paths
+        return paths.get(name)
 
 
 _LOADED: dict[tuple, LoadedPipeline] = {}
 
 
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: importing a module of 5,000 functions makes some 100,000
+    objects, none of them garbage, and the collector would scan the growing heap every 700 (8x slower)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load(spec: PipelineSpec) -> LoadedPipeline:
-    """The loaded pipeline for ``spec``, built once per process (again if its modules were re-imported)."""
-    modules = tuple(id(importlib.import_module(name)) for name in spec.modules)  # a dict lookup once imported
-    key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars, modules)
-    if key not in _LOADED:
-        _LOADED[key] = LoadedPipeline(spec)
+    """The loaded pipeline for ``spec``, once per process (again if its modules were re-imported): from the
+    worker's plan cache when every file it was built from is unchanged, else built, checked and cached."""
+    with _without_gc():
+        modules = tuple(id(importlib.import_module(name)) for name in spec.modules)  # a dict lookup once imported
+        key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars, modules)
+        if key in _LOADED:
+            return _LOADED[key]
+        cached = plan_cache.read(spec)
+    if cached is not None:
+        _LOADED[key] = LoadedPipeline(spec, cached)
+    else:
+        pipeline = _LOADED[key] = LoadedPipeline(spec)
+        plan_cache.write(spec, pipeline.graph, pipeline.plan, pipeline.modules)
     return _LOADED[key]
 
 
@@ -118,6 +225,17 @@ class TaskRun:
             self._counts[key] = self.store.get(self.ref(expander, index))
         return self._counts[key]
 
+    def chunk_label(self, path: tuple[str, ...], scopes: list[Index], known: Mapping[str, Any]) -> str:
+        """``12 items: segment='smb' … segment='partner'``: a chunk's size, first and last items (at most 250
+        characters, what Airflow keeps). ``known`` are the first scope's items."""
+        first = self.label(path, scopes[0], known)
+        if len(scopes) == 1:
+            return first[:250]
+        last = self.label(path, scopes[-1], {})
+        head = f"{len(scopes)} items: "
+        room = (250 - len(head) - 3) // 2
+        return f"{head}{_cut(first, room)} … {_cut(last, room)}"
+
     def label(self, path: tuple[str, ...], index: Index, known: Mapping[str, Any]) -> str:
         """``region='north', store='oslo'``: the items of one scope, for the Airflow UI.
 
@@ -133,7 +251,7 @@ class TaskRun:
     def inputs_for(self, spec: TaskSpec, index: Index) -> dict[str, Any]:
         values = {v: self.external[v] for v in spec.external if v in self.external}
         read = self._read
-        values.update(self.pipeline.plan.gather_inputs(spec, index, read, read, self.item_count))
+        values.update(gather_inputs(spec, index, read, read, self.item_count))
         return values
 
     def _read(self, node: str, index: Index) -> Any:
@@ -147,19 +265,26 @@ class TaskRun:
 
         ``on_label`` receives the UI label of the scopes (tasks inside blocks) before any node runs.
         """
-        spec = self.pipeline.plan.task[task_name]
-        nodes = self.pipeline.nodes[task_name]
+        spec = self.pipeline.task(task_name)
+        nodes = self.pipeline.nodes_of(task_name)
         item_inputs = [read.value for read in spec.reads if read.kind is ReadKind.ITEM]
         scopes = list(scopes)
         written: dict[Index, dict[str, str]] = {}
+        label = ""
         for position, index in enumerate(scopes):
             values = self.inputs_for(spec, index)
             if position == 0 and on_label is not None and spec.path:
-                label = self.label(spec.path, index, {v: values[v] for v in item_inputs})
-                if len(scopes) > 1:
-                    label = f"{len(scopes)} items from {label}"
-                on_label(label[:250])  # Airflow keeps at most 250 characters
-            run_nodes(nodes, values, None, spec.drops)
+                label = self.chunk_label(spec.path, scopes, {v: values[v] for v in item_inputs})
+                on_label(label)
+            for node, drops in zip(nodes, spec.drops):
+                try:
+                    run_nodes([node], values, None, [drops])
+                except Exception as error:
+                    if spec.path:
+                        where = self._name_failed_item(error, spec, node.name, scopes, position, values, item_inputs)
+                        if on_label is not None and len(scopes) > 1:
+                            on_label(f"{len(scopes)} items: item {position} failed, {where}"[:250])
+                    raise
             refs = {}
             for name in spec.outputs:
                 if name in spec.expanders:
@@ -173,6 +298,30 @@ class TaskRun:
             written[index] = refs
         return written
 
+    def _name_failed_item(
+        self,
+        error: BaseException,
+        spec: TaskSpec,
+        node: str,
+        scopes: list[Index],
+        position: int,
+        values: Mapping[str, Any],
+        item_inputs: list[str],
+    ) -> str:
+        """Say in the error which item of the chunk failed (node, index, position, label); return its label."""
+        index = scopes[position]
+        try:
+            where = self.label(spec.path, index, {v: values[v] for v in item_inputs if v in values})
+        except Exception:  # noqa: BLE001 - naming the item must not hide the user's error
+            where = "?"
+        of = f"item {position} of the {len(scopes)} items of this chunk" if len(scopes) > 1 else "the item"
+        add_note(
+            error,
+            f"hamilflow: node '{node}' failed for {of}: index {list(index)}, {where}. A retry runs the "
+            "whole chunk again and rewrites the same artifacts.",
+        )
+        return where
+
     def scopes_at(self, path: tuple[str, ...]) -> list[Index]:
         """Every index of the block path, in item order, read from the expanders' manifests."""
         scopes: list[Index] = [()]
@@ -181,16 +330,30 @@ class TaskRun:
         return scopes
 
     @staticmethod
-    def chunks(scopes: list[Index], max_map_length: int) -> list[dict[str, Any]]:
-        """Pack scopes, in order, into at most ``max_map_length`` chunks of near-equal size.
+    def chunks(
+        scopes: list[Index], max_map_length: int, items_per_task: int = 0, slots: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Pack scopes, in order, into chunks as :func:`chunk_sizes` says.
 
         >>> TaskRun.chunks([(0,), (1,), (2,)], 2)
         [{'scopes': [[0], [1]]}, {'scopes': [[2]]}]
         """
-        if not scopes:
-            return []
-        size = max(1, math.ceil(len(scopes) / max(1, max_map_length)))
-        return [{"scopes": [list(s) for s in scopes[start : start + size]]} for start in range(0, len(scopes), size)]
+        out, start = [], 0
+        for size in chunk_sizes(len(scopes), items_per_task, slots, max_map_length):
+            out.append({"scopes": [list(s) for s in scopes[start : start + size]]})
+            start += size
+        return out
+
+    def block_chunks(self, expander: str, max_map_length: int, slots: int | None) -> list[dict[str, Any]]:
+        """The chunks of the block ``expander`` opens, packed as the spec's ``chunking`` says for it."""
+        setting = self.pipeline.spec.chunking.get(expander, {})
+        cap = setting.get("max_active_tis_per_dag")
+        if cap and slots:
+            slots = min(slots, cap)
+        elif cap:
+            slots = cap
+        scopes = self.scopes_at(self.pipeline.value_path(expander))
+        return self.chunks(scopes, max_map_length, setting.get("items_per_task", 0), slots)
 
 
 def run_task(
@@ -201,15 +364,17 @@ def run_task(
     chunk: Mapping[str, Any] | None = None,
     max_map_length: int = 1024,
     on_label: Callable[[str], None] | None = None,
+    slots: int | None = None,
 ) -> Any:
     """Run one compiled task and return what it pushes to XCom (see the module docstring).
 
     ``external`` holds the pipeline's inputs: params, context values and config.
     ``chunk`` is given for mapped tasks; ``on_label`` then receives their UI label.
+    ``slots`` is how many tasks the deployment runs at once (automatic packing).
     """
     pipeline = load(spec)
     run = TaskRun(pipeline, run_id, external)
-    task = pipeline.plan.task.get(task_name)
+    task = pipeline.task(task_name)
     if task is None or (chunk is None) != (not task.path):
         how = "is not in its plan" if task is None else f"was called {'with' if chunk else 'without'} a chunk"
         raise HamilflowError(
@@ -231,15 +396,15 @@ def run_task(
         return {"refs": {name: [written[s][name] for s in scopes] for name in task.outputs}}
     if task.lists_own_chunks:
         (expander,) = task.expanders
-        return run.chunks(run.scopes_at((expander,)), max_map_length)  # a top-level task: its only scope is ()
+        return run.block_chunks(expander, max_map_length, slots)
     return {"refs": written[()]}
 
 
-def list_block_chunks(spec: PipelineSpec, expander: str, run_id: str, max_map_length: int = 1024) -> list:
+def list_block_chunks(
+    spec: PipelineSpec, expander: str, run_id: str, max_map_length: int = 1024, slots: int | None = None
+) -> list:
     """The chunks of an inner block: every (outer, inner) scope of ``expander``, packed for ``.expand()``."""
-    pipeline = load(spec)
-    run = TaskRun(pipeline, run_id, {})
-    return run.chunks(run.scopes_at(pipeline.plan.value_paths[expander]), max_map_length)
+    return TaskRun(load(spec), run_id, {}).block_chunks(expander, max_map_length, slots)
 
 
 def read_outputs(spec: PipelineSpec, run_id: str, store: ArtifactStore | None = None) -> dict[str, Any]:
@@ -250,13 +415,15 @@ def read_outputs(spec: PipelineSpec, run_id: str, store: ArtifactStore | None = 
     """
     store = store or open_store(spec)
     try:
-        paths = load(spec).plan.value_paths
+        pipeline: LoadedPipeline | None = load(spec)
     except (ImportError, StalePipelineError):  # without the pipeline's code: values as stored
-        paths = {}
+        pipeline = None
     outputs = {}
     for name in spec.final_vars:
         value = store.get(store.ref(spec.dag_id, run_id, name, ()))
-        if paths.get(name) == (name,):  # a top-level expander: ``value`` is its manifest; the Driver gives its items
+        if pipeline is not None and pipeline.value_path(name) == (
+            name,
+        ):  # a top-level expander: ``value`` is its manifest; the Driver gives its items
             value = store.get_many(store.ref(spec.dag_id, run_id, name, (j,)) for j in range(value))
         outputs[name] = value
     return outputs

@@ -77,14 +77,14 @@ def test_more_items_than_max_map_length_are_packed_into_chunks(compile_dag, run_
     squares = result.instances("square")  # 10 items in at most 4 chunks
     assert len(squares) == 4
     assert [t.label for t in squares] == [
-        "3 items from item=0",
-        "3 items from item=3",
-        "3 items from item=6",
-        "item=9",
+        "3 items: item=0 … item=2",
+        "3 items: item=3 … item=5",
+        "2 items: item=6 … item=7",
+        "2 items: item=8 … item=9",
     ]
     members = result.instances("member_value")  # 3 x 4 nested items in at most 4 chunks
     assert len(members) == 4
-    assert members[0].label == "3 items from group='g0', member='g0m0'"
+    assert members[0].label == "3 items: group='g0', member='g0m0' … group='g0', member='g0m2'"
     assert len(result.instances("group_values")) == 3
 
 
@@ -100,3 +100,45 @@ def test_without_chunking_airflow_refuses_more_items_than_max_map_length(compile
     (expander,) = result.instances("item")
     assert expander.state == "failed"
     assert "too large to map" in expander.error or "unmappable" in expander.error
+
+
+PACKED = "tests.airflow.packed_pipeline"
+
+
+def test_items_are_packed_by_default_from_the_deployments_slots_and_keep_their_labels(
+    compile_dag, run_dag, local, monkeypatch
+) -> None:
+    # one task at a time: automatic packing makes 4 instances per slot; the tagged block keeps one item each
+    monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "1")
+    path = compile_dag(PACKED, "packed_default", final_vars=["revenues", "fits"])
+    result = run_dag(path)
+
+    assert result.outputs == local(PACKED, ["revenues", "fits"])
+    assert [t.label for t in result.instances("revenue")] == [
+        "2 items: segment='smb' … segment='mid'",
+        "2 items: segment='large' … segment='public'",
+        "segment='edu'",
+        "segment='partner'",
+    ]
+    assert [t.label for t in result.instances("fitted")] == ["model=0", "model=1", "model=2"]
+
+
+def test_the_items_per_task_option_packs_every_untagged_block(compile_dag, run_dag, local) -> None:
+    path = compile_dag(PACKED, "packed_option", final_vars=["revenues", "fits"], items_per_task=6)
+    result = run_dag(path)
+
+    assert result.outputs == local(PACKED, ["revenues", "fits"])
+    assert [t.label for t in result.instances("revenue")] == ["6 items: segment='smb' … segment='partner'"]
+    assert len(result.instances("fitted")) == 3  # the tag wins over the option
+
+
+def test_a_failing_item_in_a_chunk_is_named_in_the_error_and_the_label(compile_dag, run_dag) -> None:
+    path = compile_dag("tests.resources.airflow.failing", "failing_chunk", final_vars=["report"], items_per_task=4)
+    result = run_dag(path, expect="failed")
+
+    (chunk,) = result.instances("work")
+    assert chunk.state == "failed"
+    assert chunk.label == "4 items: item 2 failed, item=2"
+    assert chunk.error.startswith("ItemFailed: item 2 is broken")
+    assert "node 'work' failed for item 2 of the 4 items of this chunk: index [2], item=2" in chunk.error
+    assert result.instances("total")[0].state == "upstream_failed"
