@@ -102,14 +102,28 @@ def test_an_expander_writes_its_manifest_after_every_item(tmp_path, monkeypatch)
     written: list[str] = []
     put = ArtifactStore.put
 
-    def recording_put(self: ArtifactStore, ref: str, value: Any) -> str:
+    def recording_put(self: ArtifactStore, ref: str, value: Any, sync: bool = True) -> str:
         written.append(ref)
-        return put(self, ref, value)
+        return put(self, ref, value, sync=sync)
 
+    def recording_sync(self: ArtifactStore) -> None:
+        written.append(f"sync {len(self._unsynced)}")
+        sync(self)
+
+    sync = ArtifactStore.sync
     monkeypatch.setattr(ArtifactStore, "put", recording_put)
+    monkeypatch.setattr(ArtifactStore, "sync", recording_sync)
     chunks = run_task(compiled.spec, "url", "run-m", {"corpus": "classics"})
 
-    assert written == ["wc/run-m/url/0.pkl", "wc/run-m/url/1.pkl", "wc/run-m/url/2.pkl", "wc/run-m/url/_.pkl"]
+    # the items, one flush for all three, the manifest (the commit point), its flush
+    assert written == [
+        "wc/run-m/url/0.pkl",
+        "wc/run-m/url/1.pkl",
+        "wc/run-m/url/2.pkl",
+        "sync 3",
+        "wc/run-m/url/_.pkl",
+        "sync 1",
+    ]
     assert ArtifactStore(compiled.spec.store_url).get("wc/run-m/url/_.pkl") == 3 == len(chunks)
 
 

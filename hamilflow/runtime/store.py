@@ -67,6 +67,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -163,6 +164,115 @@ def _write_chunks(fh: Any, data: bytes) -> None:
     view = memoryview(data)
     for start in range(0, len(view), _CHUNK):
         fh.write(view[start : start + _CHUNK])
+
+
+_PARALLEL_HASH = 1 << 20  # pieces at least this large are hashed on a helper thread while the file takes them
+_hash_pool: tuple[int, Any] | None = None  # (pid, executor): a forked worker makes its own
+
+
+def _hasher_thread() -> Any:
+    global _hash_pool
+    if _hash_pool is None or _hash_pool[0] != os.getpid():
+        from concurrent.futures import ThreadPoolExecutor
+
+        _hash_pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="hamilflow-hash"))
+    return _hash_pool[1]
+
+
+class _HashingWriter:
+    """What the pickler writes to: each piece goes through the hash and into the file, in order.
+
+    SHA-256 and file writes both release the GIL, so a large piece (a DataFrame's block) is
+    hashed on a helper thread while the file takes it: the write costs about the slower of
+    the two, not their sum, and no piece is copied.
+    """
+
+    def __init__(self, fh: Any, hasher: Any) -> None:
+        self.fh, self.hasher = fh, hasher
+        self._pending: Any = None
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data)
+        self.finish()  # pieces are hashed in order
+        if view.nbytes >= _PARALLEL_HASH:
+            self._pending = _hasher_thread().submit(self.hasher.update, view)
+        else:
+            self.hasher.update(view)
+        _write_chunks(self.fh, view)
+        return view.nbytes
+
+    def finish(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+
+def _read_hashing(fh: Any, size: int) -> tuple[bytearray, bytes | None]:
+    """The file's ``size`` bytes and the SHA-256 of all but the fixed header, hashed on a helper thread
+    while the next chunk is read (both release the GIL): a read costs about the slower of the two."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    hasher = hashlib.sha256()
+    pending = None
+    start = 0
+    while start < size:
+        end = min(size, start + (_CHUNK << 3))
+        got = fh.readinto(view[start:end])
+        if not got:
+            return buffer[:start], None  # the file shrank while read: checked without the digest
+        piece = view[max(start, _HEADER_LEN) : start + got]
+        if pending is not None:
+            pending.result()
+        if piece.nbytes >= _PARALLEL_HASH:
+            pending = _hasher_thread().submit(hasher.update, piece)
+        else:
+            pending = None
+            hasher.update(piece)
+        start += got
+    if pending is not None:
+        pending.result()
+    return buffer, hasher.digest()
+
+
+def _fsync_path(path: str, flags: int) -> None:
+    """fsync a file or folder by path; a platform that cannot (folders on Windows) is skipped."""
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _load_syncfs() -> Any:
+    """Linux's ``syncfs(fd)``: flush one file system (all its files and folders) in one call; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+    def syncfs(path: str) -> bool:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            return call(fd) == 0
+        finally:
+            os.close(fd)
+
+    return syncfs
+
+
+_syncfs = _load_syncfs()
 
 
 def _as_key(secret: bytes | str | None, what: str) -> bytes | None:
@@ -276,6 +386,7 @@ class ArtifactStore:
         self.durable = durable
         self.temp_max_age = _seconds(temp_max_age)
         self._swept: dict[str, float] = {}  # folder -> when this store's writes last swept it
+        self._unsynced: list[str] = []  # artifacts written with sync=False, made durable by sync()
         self._fs: Any = None
         url = url.removeprefix("file://")
         if "://" in url:
@@ -338,24 +449,32 @@ class ArtifactStore:
         return f"{self.url} (namespace {self.namespace!r})" if self.namespace else self.url
 
     # ------------------------------------------------------------- encoding
-    def _encode(self, ref: str, value: Any) -> bytes:
-        payload = cloudpickle.dumps(value, protocol=cloudpickle.DEFAULT_PROTOCOL)
+    def _identity_head(self, ref: str) -> tuple[bytes, bytes]:
+        """``(identity, its length and itself)``: what follows the fixed header."""
         identity = self._identity(ref)
         if len(identity) > _MAX_IDENTITY:
             raise SettingError(
                 f"artifact ref {ref[:100]!r}... is {len(identity)} bytes long, more than {_MAX_IDENTITY}: "
                 "shorten the DAG id, run id or node name"
             )
-        head = len(identity).to_bytes(_ID_LEN, "big") + identity
-        hasher = hashlib.sha256(head)
-        hasher.update(payload)
-        digest = hasher.digest()
+        return identity, len(identity).to_bytes(_ID_LEN, "big") + identity
+
+    def _header(self, identity: bytes, digest: bytes) -> bytes:
+        """The fixed header: magic, version, flags, ``sha256(rest)`` and, with a secret, the identity-bound MAC."""
         if self._secret is None:
             flags, mac = 0, bytes(32)
         else:
             flags = _FLAG_SIGNED
             mac = _mac(self._secret, FORMAT_VERSION, flags, identity, digest)
-        return b"".join((MAGIC, bytes((FORMAT_VERSION, flags)), digest, mac, head, payload))
+        return b"".join((MAGIC, bytes((FORMAT_VERSION, flags)), digest, mac))
+
+    def _encode(self, ref: str, value: Any) -> bytes:
+        """The whole artifact as bytes (fsspec stores, which take one object); local files are streamed."""
+        payload = cloudpickle.dumps(value, protocol=cloudpickle.DEFAULT_PROTOCOL)
+        identity, head = self._identity_head(ref)
+        hasher = hashlib.sha256(head)
+        hasher.update(payload)
+        return b"".join((self._header(identity, hasher.digest()), head, payload))
 
     @staticmethod
     def _split_identity(rest: bytes | memoryview) -> tuple[bytes, int] | None:
@@ -365,7 +484,10 @@ class ArtifactStore:
         end = _ID_LEN + int.from_bytes(rest[:_ID_LEN], "big")
         return (bytes(rest[_ID_LEN:end]), end) if end <= len(rest) else None
 
-    def _decode(self, ref: str, blob: bytes) -> Any:
+    def _decode(self, ref: str, blob: bytes | bytearray, rest_digest: bytes | None = None) -> Any:
+        """Verify and unpickle an artifact's bytes; ``rest_digest`` is ``sha256(blob[72:])`` if already known
+        (a local read hashes while it reads)."""
+
         def fail(problem: str, fix: str) -> ArtifactIntegrityError:
             return ArtifactIntegrityError(f"artifact {ref!r} in {self._where()} {problem}; {fix}")
 
@@ -377,7 +499,9 @@ class ArtifactStore:
             raise fail(f"has format version {version}, this hamilflow reads 1 and {FORMAT_VERSION}", rerun)
         digest, mac = blob[len(MAGIC) + 2 : len(MAGIC) + 34], blob[len(MAGIC) + 34 : _HEADER_LEN]
         rest = memoryview(blob)[_HEADER_LEN:]
-        if not hmac.compare_digest(hashlib.sha256(rest).digest(), digest):
+        if rest_digest is None:
+            rest_digest = hashlib.sha256(rest).digest()
+        if not hmac.compare_digest(rest_digest, digest):
             raise fail("failed its SHA-256 checksum (corrupted or partially copied)", rerun)
         if version == 1:
             if self._keys:
@@ -419,12 +543,15 @@ class ArtifactStore:
         )
 
     # ------------------------------------------------------------------ I/O
-    def put(self, ref: str, value: Any) -> str:
+    def put(self, ref: str, value: Any, *, sync: bool = True) -> str:
         """Serialize ``value`` with cloudpickle and atomically write it under ``ref``.
 
-        Local files: temp file in the same folder, fsync, ``os.replace``. fsspec: temp
-        object then ``fs.mv``, except object stores (s3, gcs, azure) whose single PUT is
-        already atomic and which are written directly. Returns ``ref``.
+        Local files: the pickle streams through SHA-256 into a temp file in the same folder
+        (the header's place reserved, then written once the digest is known), then
+        ``os.replace``; no copy of the value's bytes is made. ``sync=False`` leaves the fsyncs
+        to :meth:`sync`, which makes a batch durable at once (an expander's items before its
+        manifest). fsspec: temp object then ``fs.mv``, except object stores (s3, gcs, azure)
+        whose single PUT is already atomic and which are written directly. Returns ``ref``.
 
         Example:
             >>> store = ArtifactStore("memory://doc-put")
@@ -432,17 +559,74 @@ class ArtifactStore:
             'd/r/n/_.pkl'
         """
         parts = _check_ref(ref)
-        data = self._encode(ref, value)
         final = self._path(*parts)
         tmp_name = f".{_fit(parts[-1])[:64]}.{_machine()}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
         if self._fs is None:
-            self._put_local(final, os.path.join(os.path.dirname(final), tmp_name), data, self.durable)
-            self._sweep_now_and_then(os.path.dirname(final))
+            directory = os.path.dirname(final)
+            identity, head = self._identity_head(ref)
+            durable = self.durable and sync
+            self._put_local_stream(final, os.path.join(directory, tmp_name), identity, head, value, durable)
+            if self.durable and not sync:
+                self._unsynced.append(final)
+            self._sweep_now_and_then(directory)
         else:
             directory = final.rsplit("/", 1)[0]
-            if self._put_fsspec(final, f"{directory}/{tmp_name}", data):
+            if self._put_fsspec(final, f"{directory}/{tmp_name}", self._encode(ref, value)):
                 self._sweep_now_and_then(directory)
         return ref
+
+    def put_many(self, items: Iterable[tuple[str, Any]]) -> list[str]:
+        """``put`` each ``(ref, value)``, then make them all durable with one :meth:`sync`."""
+        refs = [self.put(ref, value, sync=False) for ref, value in items]
+        self.sync()
+        return refs
+
+    def sync(self) -> None:
+        """Make every write this store made with ``sync=False`` durable (file and folder entries).
+
+        On Linux one ``syncfs`` per file system flushes them all; elsewhere each file and folder
+        is fsynced. Call it before anything refers to those artifacts (a manifest, an XCom).
+        """
+        pending, self._unsynced = self._unsynced, []
+        if not pending or not self.durable:
+            return
+        if _syncfs is not None:
+            devices: dict[int, str] = {}
+            for path in pending:
+                with contextlib.suppress(OSError):
+                    devices.setdefault(os.stat(path).st_dev, path)
+            if all(_syncfs(path) for path in devices.values()):
+                return
+        for path in pending:
+            _fsync_path(path, os.O_RDONLY)
+        for directory in dict.fromkeys(os.path.dirname(p) for p in pending):
+            _fsync_path(directory, os.O_RDONLY)
+
+    def _put_local_stream(self, final: str, tmp: str, identity: bytes, head: bytes, value: Any, durable: bool) -> None:
+        directory = os.path.dirname(final)
+        os.makedirs(directory, exist_ok=True)
+        try:
+            with open(tmp, "xb") as fh:
+                fh.write(bytes(_HEADER_LEN))  # the header's place: written once the digest is known
+                hasher = hashlib.sha256(head)
+                fh.write(head)
+                writer = _HashingWriter(fh, hasher)
+                try:
+                    cloudpickle.dump(value, writer, protocol=cloudpickle.DEFAULT_PROTOCOL)
+                finally:
+                    writer.finish()
+                fh.seek(0)
+                fh.write(self._header(identity, hasher.digest()))
+                fh.flush()
+                if durable:
+                    os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        if durable:  # make the rename itself durable; not possible on every platform
+            _fsync_path(directory, os.O_RDONLY)
 
     @staticmethod
     def _put_local(final: str, tmp: str, data: bytes, durable: bool = True) -> None:
@@ -459,17 +643,8 @@ class ArtifactStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        if not durable:
-            return
-        try:  # make the rename itself durable; not possible on every platform
-            fd = os.open(directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            with contextlib.suppress(OSError):
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        if durable:
+            _fsync_path(directory, os.O_RDONLY)
 
     def _put_fsspec(self, final: str, tmp: str, data: bytes) -> bool:
         """Write through fsspec; True if a temp object was used (so there may be stray ones to sweep)."""
@@ -509,6 +684,10 @@ class ArtifactStore:
         """
         path = self._path(*_check_ref(ref))
         try:
+            if self._fs is None:
+                with open(path, "rb") as fh:
+                    blob, digest = _read_hashing(fh, os.fstat(fh.fileno()).st_size)
+                return self._decode(ref, blob, digest)
             blob = self._read(path)
         except (FileNotFoundError, IsADirectoryError) as exc:
             raise ArtifactNotFoundError(f"artifact {ref!r} not found in store {self._where()}") from exc

@@ -289,13 +289,14 @@ class TaskRun:
             for name in spec.outputs:
                 if name in spec.expanders:
                     items = values[name]
-                    for j, item in enumerate(items):
-                        self.store.put(self.ref(name, index + (j,)), item)
-                    refs[name] = self.store.put(self.ref(name, index), len(items))  # manifest last
+                    # the items, then one flush for all of them, then the manifest: the commit point
+                    self.store.put_many((self.ref(name, index + (j,)), item) for j, item in enumerate(items))
+                    refs[name] = self.store.put(self.ref(name, index), len(items), sync=False)
                     self._counts[(name, index)] = len(items)
                 else:
-                    refs[name] = self.store.put(self.ref(name, index), values[name])
+                    refs[name] = self.store.put(self.ref(name, index), values[name], sync=False)
             written[index] = refs
+        self.store.sync()  # one flush for the whole chunk, before its refs reach XCom
         return written
 
     def _name_failed_item(
