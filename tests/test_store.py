@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import uuid
@@ -328,3 +329,76 @@ def test_repr_from_env_and_file_url(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     via_url = ArtifactStore(f"file://{tmp_path / 'env'}")
     assert via_url.get("d/r/n/_.pkl") == 1
     assert ArtifactStore().url == str(Path(".hamilflow/artifacts").absolute())
+
+
+# --------------------------------------------------------------------------- format 3: streamed, out of band
+def test_arrays_and_frames_round_trip_out_of_band_writable_in_every_size(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    pd = pytest.importorskip("pandas")
+    store = ArtifactStore(tmp_path, secret="k")
+    for rows in (10, 200_000):  # read into memory, and mapped (over 1 MB)
+        frame = pd.DataFrame({"a": np.arange(rows, dtype="float64"), "b": np.arange(rows) % 7, "c": "x"})
+        value = {"frame": frame, "array": np.arange(rows * 3).reshape(rows, 3).T, "bytes": b"\0" * rows}
+        got = store.get(store.put(store.ref("d", "r", f"n{rows}"), value))
+        pd.testing.assert_frame_equal(got["frame"], frame)
+        assert (got["array"] == value["array"]).all() and got["bytes"] == value["bytes"]
+        got["frame"].iloc[0, 0] = -1.0  # a value read back is the task's own, writable
+        got["array"][0, 0] = -1
+        assert frame.iloc[0, 0] == 0.0 and store.get(store.ref("d", "r", f"n{rows}"))["array"][0, 0] == 0
+
+
+def test_a_write_and_a_read_copy_no_array(tmp_path: Path) -> None:
+    import tracemalloc
+
+    np = pytest.importorskip("numpy")
+    store = ArtifactStore(tmp_path)
+    value = np.ones(8 << 20)  # 64 MB
+    ref = store.ref("d", "r", "big")
+    store.put(ref, value)
+    tracemalloc.start()
+    try:
+        store.put(ref, value)
+        _, put_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        got = store.get(ref)
+        _, get_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (got == value).all()
+    assert put_peak < 4 << 20 and get_peak < 4 << 20, (put_peak, get_peak)  # the array is never copied
+
+
+def test_format_2_artifacts_are_still_read_and_checked_like_before(tmp_path: Path) -> None:
+    for secret in (None, "k"):
+        store = ArtifactStore(tmp_path / str(secret), secret=secret)
+        ref = store.ref("d", "r", "old")
+        identity, head = store._identity_head(ref)
+        payload = store_mod.cloudpickle.dumps({"v": 2})
+        digest = hashlib.sha256(head + payload).digest()
+        flags, mac = (0, bytes(32)) if secret is None else (1, store_mod._mac(b"k", 2, 1, identity, digest))
+        path = tmp_path / str(secret) / "d" / "r" / "old" / "_.pkl"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(store_mod.MAGIC + bytes((2, flags)) + digest + mac + head + payload)
+        assert store.get(ref) == {"v": 2}
+        moved = store.ref("d", "r2", "old")
+        (tmp_path / str(secret) / "d" / "r2" / "old").mkdir(parents=True)
+        (tmp_path / str(secret) / "d" / "r2" / "old" / "_.pkl").write_bytes(path.read_bytes())
+        with pytest.raises(ArtifactIntegrityError, match="written for"):
+            store.get(moved)
+
+
+@pytest.mark.parametrize("where", [-1, -5, -40])
+def test_a_damaged_buffer_table_or_buffer_is_refused_before_unpickling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: int
+) -> None:
+    np = pytest.importorskip("numpy")
+    store = ArtifactStore(tmp_path)
+    ref = store.put(store.ref("d", "r", "n"), np.arange(1 << 18))
+    path = tmp_path / "d" / "r" / "n" / "_.pkl"
+    data = bytearray(path.read_bytes())
+    data[where] ^= 0xFF
+    path.write_bytes(bytes(data))
+    calls = _poison_loads(monkeypatch)
+    with pytest.raises(ArtifactIntegrityError, match="checksum"):
+        store.get(ref)
+    assert calls == []

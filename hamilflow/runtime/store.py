@@ -35,17 +35,31 @@ seconds, is removed by :meth:`ArtifactStore.sweep_temp`, by ``list_run``, and by
 writes into the same folder (at most once a minute per folder); a live writer's temp
 file is never removed.
 
-File format (version 2), a fixed 72-byte header, the identity, then the payload::
+File format (version 3), a fixed 72-byte header, the identity, then the payload::
 
     b"HFSTOR" | version: u8 | flags: u8 (bit 0 = signed) | sha256(rest): 32 bytes
-    | mac or 32 zero bytes | rest = identity length: u32 | identity (ascii) | cloudpickle payload
+    | mac or 32 zero bytes | rest = identity length: u32 | identity (ascii) | payload
 
+    payload = pickle stream (protocol 5) | each out-of-band buffer, at a file offset that is a
+              multiple of 64 (zero padding before it) | table | table length: u32
+    table = stream length: u64 | buffer count: u32 | each buffer's length: u64
     identity = "[ns=<namespace>/]<ref>"
     mac = hmac_sha256(key, b"hamilflow artifact\\0" | version | flags | identity length | identity | sha256(rest))
 
-Version 1 (no identity, HMAC over the payload only) is still read without a secret and
-refused with one. The store to use is :func:`store_from_env`: it follows the environment
-on every call, so a worker sees a rotated secret or a moved store at its next task.
+At the speed of the disk. A write streams: the header's 72 bytes are reserved, the pickle
+goes through SHA-256 into the temp file piece by piece, large buffers (numpy arrays, a
+DataFrame's blocks) are written out of band as they lie in memory (hashed on a helper
+thread while the file takes them), and the header is written last; the value is never
+copied. A large artifact is read by mapping its file copy-on-write: it is hashed (and its
+signature checked) where it lies, and only then unpickled, its arrays made on the mapped
+buffers rather than copied out of them. Every check happens before anything is unpickled,
+as before. Writes made with ``put(..., sync=False)`` are made durable together by
+:meth:`ArtifactStore.sync` (an expander flushes its items once, then writes its manifest).
+
+Versions 2 (the payload one in-band cloudpickle stream) and 1 (no identity, HMAC over the
+payload only) are still read; version 1 only without a secret. The store to use is
+:func:`store_from_env`: it follows the environment on every call, so a worker sees a rotated
+secret or a moved store at its next task.
 
 Example:
     >>> store = ArtifactStore("memory://doc-example")
@@ -63,6 +77,7 @@ import datetime
 import functools
 import hashlib
 import hmac
+import mmap
 import os
 import re
 import shutil
@@ -81,7 +96,10 @@ from hamilflow.errors import HamilflowError, SettingError
 __all__ = ["ArtifactIntegrityError", "ArtifactNotFoundError", "ArtifactStore", "StoreError", "store_from_env"]
 
 MAGIC = b"HFSTOR"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+_READS = (1, 2, 3)  # format versions this hamilflow reads
+_ALIGN = 64  # out-of-band buffers start at file offsets that are multiples of this
+_MMAP_FROM = 1 << 20  # files at least this large are mapped, not read: their buffers are used in place
 _FLAG_SIGNED = 0x01
 _HEADER_LEN = len(MAGIC) + 2 + 32 + 32
 _ID_LEN = 4  # bytes of the identity's length
@@ -179,6 +197,35 @@ def _hasher_thread() -> Any:
     return _hash_pool[1]
 
 
+def _dump(value: Any, writer: _HashingWriter) -> None:
+    """Format 3's payload: the pickle stream with large buffers (arrays, DataFrame blocks) left out of it,
+    then each buffer at an aligned offset, as it is in memory, then the table of their lengths."""
+    buffers: list[Any] = []
+    start = writer.position
+    cloudpickle.dump(value, writer, protocol=5, buffer_callback=buffers.append)
+    stream_length = writer.position - start
+    lengths = []
+    for buffer in buffers:
+        raw = buffer.raw()
+        pad = (-writer.position) % _ALIGN
+        if pad:
+            writer.write(bytes(pad))
+        writer.write(raw)
+        lengths.append(raw.nbytes)
+    writer.write(_trailer(stream_length, lengths))
+
+
+class _BytesFile:
+    """A file object that keeps what is written (fsspec stores take one object)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: Any) -> int:
+        self.parts.append(bytes(data))
+        return len(self.parts[-1])
+
+
 class _HashingWriter:
     """What the pickler writes to: each piece goes through the hash and into the file, in order.
 
@@ -187,12 +234,14 @@ class _HashingWriter:
     the two, not their sum, and no piece is copied.
     """
 
-    def __init__(self, fh: Any, hasher: Any) -> None:
+    def __init__(self, fh: Any, hasher: Any, position: int = 0) -> None:
         self.fh, self.hasher = fh, hasher
+        self.position = position  # the file offset the next byte goes to
         self._pending: Any = None
 
     def write(self, data: Any) -> int:
-        view = memoryview(data)
+        view = memoryview(data).cast("B") if not isinstance(data, bytes) else memoryview(data)
+        self.position += view.nbytes
         self.finish()  # pieces are hashed in order
         if view.nbytes >= _PARALLEL_HASH:
             self._pending = _hasher_thread().submit(self.hasher.update, view)
@@ -207,31 +256,37 @@ class _HashingWriter:
             pending.result()
 
 
-def _read_hashing(fh: Any, size: int) -> tuple[bytearray, bytes | None]:
-    """The file's ``size`` bytes and the SHA-256 of all but the fixed header, hashed on a helper thread
-    while the next chunk is read (both release the GIL): a read costs about the slower of the two."""
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    hasher = hashlib.sha256()
-    pending = None
-    start = 0
-    while start < size:
-        end = min(size, start + (_CHUNK << 3))
-        got = fh.readinto(view[start:end])
-        if not got:
-            return buffer[:start], None  # the file shrank while read: checked without the digest
-        piece = view[max(start, _HEADER_LEN) : start + got]
-        if pending is not None:
-            pending.result()
-        if piece.nbytes >= _PARALLEL_HASH:
-            pending = _hasher_thread().submit(hasher.update, piece)
-        else:
-            pending = None
-            hasher.update(piece)
-        start += got
-    if pending is not None:
-        pending.result()
-    return buffer, hasher.digest()
+def _trailer(stream_length: int, lengths: list[int]) -> bytes:
+    """Format 3's table of the payload, after it: the pickle stream's length, then each buffer's."""
+    table = b"".join(
+        (stream_length.to_bytes(8, "big"), len(lengths).to_bytes(4, "big"), *(n.to_bytes(8, "big") for n in lengths))
+    )
+    return table + len(table).to_bytes(4, "big")
+
+
+def _split_buffers(rest: memoryview, start: int) -> tuple[memoryview, list[memoryview]] | None:
+    """The pickle stream and the out-of-band buffers of a verified format-3 body, as views (no copies);
+    None if its table does not describe exactly the bytes there are."""
+    if len(rest) - start < 16:
+        return None
+    size = int.from_bytes(rest[-4:], "big")
+    if size < 12 or size > len(rest) - start - 4 or (size - 12) % 8:
+        return None
+    table = rest[len(rest) - 4 - size : len(rest) - 4]
+    stream_length, count = int.from_bytes(table[:8], "big"), int.from_bytes(table[8:12], "big")
+    if count != (size - 12) // 8:
+        return None
+    end = start + stream_length
+    stream = rest[start:end]
+    buffers = []
+    for i in range(count):
+        length = int.from_bytes(table[12 + 8 * i : 20 + 8 * i], "big")
+        end += (-(end + _HEADER_LEN)) % _ALIGN
+        buffers.append(rest[end : end + length])
+        end += length
+    if end != len(rest) - 4 - size:
+        return None
+    return stream, buffers
 
 
 def _fsync_path(path: str, flags: int) -> None:
@@ -470,11 +525,11 @@ class ArtifactStore:
 
     def _encode(self, ref: str, value: Any) -> bytes:
         """The whole artifact as bytes (fsspec stores, which take one object); local files are streamed."""
-        payload = cloudpickle.dumps(value, protocol=cloudpickle.DEFAULT_PROTOCOL)
         identity, head = self._identity_head(ref)
         hasher = hashlib.sha256(head)
-        hasher.update(payload)
-        return b"".join((self._header(identity, hasher.digest()), head, payload))
+        body = _BytesFile()
+        _dump(value, _HashingWriter(body, hasher, _HEADER_LEN + len(head)))
+        return b"".join((self._header(identity, hasher.digest()), head, *body.parts))
 
     @staticmethod
     def _split_identity(rest: bytes | memoryview) -> tuple[bytes, int] | None:
@@ -484,7 +539,7 @@ class ArtifactStore:
         end = _ID_LEN + int.from_bytes(rest[:_ID_LEN], "big")
         return (bytes(rest[_ID_LEN:end]), end) if end <= len(rest) else None
 
-    def _decode(self, ref: str, blob: bytes | bytearray, rest_digest: bytes | None = None) -> Any:
+    def _decode(self, ref: str, blob: bytes | bytearray | mmap.mmap, rest_digest: bytes | None = None) -> Any:
         """Verify and unpickle an artifact's bytes; ``rest_digest`` is ``sha256(blob[72:])`` if already known
         (a local read hashes while it reads)."""
 
@@ -492,11 +547,11 @@ class ArtifactStore:
             return ArtifactIntegrityError(f"artifact {ref!r} in {self._where()} {problem}; {fix}")
 
         rerun = "delete it and rerun the task that produces it"
-        if len(blob) < _HEADER_LEN or not blob.startswith(MAGIC):
+        if len(blob) < _HEADER_LEN or blob[: len(MAGIC)] != MAGIC:
             raise fail("is not a hamilflow artifact (bad header or truncated)", rerun)
         version, flags = blob[len(MAGIC)], blob[len(MAGIC) + 1]
-        if version not in (1, FORMAT_VERSION):
-            raise fail(f"has format version {version}, this hamilflow reads 1 and {FORMAT_VERSION}", rerun)
+        if version not in _READS:
+            raise fail(f"has format version {version}, this hamilflow reads {', '.join(map(str, _READS))}", rerun)
         digest, mac = blob[len(MAGIC) + 2 : len(MAGIC) + 34], blob[len(MAGIC) + 34 : _HEADER_LEN]
         rest = memoryview(blob)[_HEADER_LEN:]
         if rest_digest is None:
@@ -532,7 +587,15 @@ class ArtifactStore:
             raise fail("is not a hamilflow artifact (bad identity header)", rerun)
         if found[0] != expected:
             raise self._misplaced(ref, found[0], rerun)
-        return cloudpickle.loads(rest[found[1] :])
+        if version == 2:
+            return cloudpickle.loads(rest[found[1] :])
+        layout = _split_buffers(rest, found[1])
+        if layout is None:
+            raise fail("is not a hamilflow artifact (bad buffer table)", rerun)
+        stream, buffers = layout
+        if isinstance(blob, bytes):  # arrays on immutable bytes would be read-only: give them their own memory
+            buffers = [bytearray(b) for b in buffers]
+        return cloudpickle.loads(stream, buffers=buffers)
 
     def _misplaced(self, ref: str, identity: bytes, rerun: str) -> ArtifactIntegrityError:
         written_for = identity[:600].decode("ascii", "replace")
@@ -610,9 +673,9 @@ class ArtifactStore:
                 fh.write(bytes(_HEADER_LEN))  # the header's place: written once the digest is known
                 hasher = hashlib.sha256(head)
                 fh.write(head)
-                writer = _HashingWriter(fh, hasher)
+                writer = _HashingWriter(fh, hasher, _HEADER_LEN + len(head))
                 try:
-                    cloudpickle.dump(value, writer, protocol=cloudpickle.DEFAULT_PROTOCOL)
+                    _dump(value, writer)
                 finally:
                     writer.finish()
                 fh.seek(0)
@@ -686,8 +749,16 @@ class ArtifactStore:
         try:
             if self._fs is None:
                 with open(path, "rb") as fh:
-                    blob, digest = _read_hashing(fh, os.fstat(fh.fileno()).st_size)
-                return self._decode(ref, blob, digest)
+                    size = os.fstat(fh.fileno()).st_size
+                    if size < _MMAP_FROM:
+                        blob = bytearray(size)
+                        fh.readinto(blob)
+                        return self._decode(ref, blob)
+                    # mapped copy-on-write: hashed where it lies, and its buffers become the arrays' memory
+                    blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+                with contextlib.suppress(AttributeError, OSError):
+                    blob.madvise(mmap.MADV_SEQUENTIAL)
+                return self._decode(ref, blob)
             blob = self._read(path)
         except (FileNotFoundError, IsADirectoryError) as exc:
             raise ArtifactNotFoundError(f"artifact {ref!r} not found in store {self._where()}") from exc
@@ -719,7 +790,7 @@ class ArtifactStore:
         """The ref whose artifact is at ``path``, a shortened name, from its header; None if it is not one."""
         with contextlib.suppress(OSError, ValueError):
             head = self._read(path, 0, _HEADER_LEN + _ID_LEN)
-            if len(head) == _HEADER_LEN + _ID_LEN and head.startswith(MAGIC) and head[len(MAGIC)] == FORMAT_VERSION:
+            if len(head) == _HEADER_LEN + _ID_LEN and head.startswith(MAGIC) and head[len(MAGIC)] in (2, 3):
                 size = int.from_bytes(head[_HEADER_LEN:], "big")
                 if size > _MAX_IDENTITY:
                     return None
