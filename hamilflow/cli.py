@@ -18,14 +18,21 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from hamilflow.errors import GraphError, HamilflowError
+from hamilflow.errors import GraphError, HamilflowError, SettingError
 from hamilflow.execution import grouping
 
 
-def _value(text: str) -> Any:
+def _value(text: str, flag: str, key: str) -> Any:
+    """JSON if it parses, else the text itself; text that starts like JSON but breaks is refused."""
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as error:
+        if text.lstrip()[:1] in ("[", "{", '"'):
+            raise SettingError(
+                f"{flag} {key}={text}: {text!r} looks like JSON but is not valid JSON ({error.msg} at character "
+                f"{error.pos}). Fix the JSON, or, to pass it as text, quote it as a JSON string: "
+                f"{flag} {key}={json.dumps(text)!r}."
+            ) from None
         return text
 
 
@@ -34,9 +41,32 @@ def _pairs(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
     for item in items or ():
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise SystemExit(f"{flag} takes NAME=VALUE (VALUE is JSON or text), got {item!r}")
-        out[key] = _value(value)
+            raise SettingError(
+                f"{flag} takes NAME=VALUE (VALUE is JSON or text), got {item!r}: write {flag} NAME=VALUE, "
+                f"e.g. {flag} amount=3."
+            )
+        out[key] = _value(value, flag, key)
     return out
+
+
+def _run_conf(text: str | None) -> dict[str, Any] | None:
+    """``airflow-test --conf``: a JSON object of DAG params."""
+    if text is None:
+        return None
+    example = """--conf '{"corpus": "empty"}'"""
+    try:
+        conf = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SettingError(
+            f"--conf {text!r} is not valid JSON ({error.msg} at character {error.pos}): write the params as a "
+            f"JSON object, with double quotes around names and text, e.g. {example}."
+        ) from None
+    if not isinstance(conf, dict):
+        raise SettingError(
+            f"--conf {text!r}: the run conf must be a JSON object of param names to values, not a "
+            f"{type(conf).__name__}, e.g. {example}."
+        )
+    return conf
 
 
 def _compile(args: argparse.Namespace) -> int:
@@ -97,7 +127,14 @@ def _run(args: argparse.Namespace) -> int:
         except ModuleNotFoundError as error:
             if error.name is None or not name.startswith(error.name):
                 raise  # the module exists but imports something missing: show the user's traceback
-            raise HamilflowError(f"cannot import module '{name}': {error}. Is it on PYTHONPATH?") from error
+            hint = (
+                f" -m takes a module's import path, like {name.removesuffix('.py').replace('/', '.')}, not a file path."
+                if name.endswith(".py") or "/" in name
+                else ""
+            )
+            raise HamilflowError(
+                f"cannot import module '{name}' (-m {name}): {error}.{hint} Is it on PYTHONPATH?"
+            ) from error
     remote = {
         "sync": lambda: executors.SynchronousLocalTaskExecutor(),
         "threads": lambda: executors.MultiThreadingExecutor(args.workers),
@@ -121,12 +158,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _airflow_test(args: argparse.Namespace) -> int:
+    run_conf = _run_conf(args.conf)  # refused before Airflow starts
     from hamilflow.embedded_airflow import run_dag_file
 
     sys.path.insert(0, "")  # pipeline modules import from the current folder, as with `python -m`
     started = time.perf_counter()
     print(f"running {args.file} on an embedded Airflow (SQLite in {args.home}) ...", flush=True)
-    result = run_dag_file(args.file, run_conf=json.loads(args.conf) if args.conf else None, home=args.home)
+    result = run_dag_file(args.file, run_conf=run_conf, home=args.home)
     _report(result, time.perf_counter() - started)
     return 0 if result.state == "success" else 1
 

@@ -34,6 +34,31 @@ class SettingError(HamilflowError, ValueError):
     """An argument or setting given to hamilflow itself is invalid (a ref, a grouping, a secret, ...)."""
 
 
+class ExpanderValueError(HamilflowError, TypeError):
+    """A ``Parallelizable[]`` function returned something that is not a collection of items.
+
+    A ``TypeError``, as iterating a value that is not iterable raises in Hamilton.
+    """
+
+
+class HamilflowWarning(UserWarning):
+    """Something hamilflow accepts, as Hamilton does, but that is probably not what the user meant.
+
+    Silence them all with ``warnings.filterwarnings("ignore", category=HamilflowWarning)``.
+    """
+
+    @classmethod
+    def emit(cls, message: str) -> None:
+        """Warn, pointing at the user's line that called into hamilflow rather than at hamilflow itself."""
+        import sys
+        import warnings
+
+        frame, level = sys._getframe(0), 1
+        while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "hamilflow":
+            frame, level = frame.f_back, level + 1
+        warnings.warn(message, cls, stacklevel=level)
+
+
 class ExecutionRequestError(GraphError):
     """An ``execute`` call asks for something the graph cannot give: unknown outputs, missing inputs."""
 

@@ -26,14 +26,18 @@ import inspect
 import logging
 import types
 import typing
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from hamilton.function_modifiers import base as hamilton_decorators
+from hamilton.function_modifiers.configuration import config as hamilton_config
 
 from hamilflow import htypes
+from hamilflow.errors import HamilflowWarning
 from hamilflow.node import DependencyType, Node, NodeKind
 
 _VARIADIC = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+_ASYNC = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 
 def functions_of(module: types.ModuleType) -> list[Callable[..., Any]]:
@@ -66,19 +70,39 @@ def is_plain(fn: Callable[..., Any]) -> bool:
     return not recorded or recorded.keys() <= {"__wrapped__"}
 
 
-def nodes_of_module(module: types.ModuleType, config: Mapping[str, Any], problems: list[str]) -> list[Node]:
-    """Every node the functions of ``module`` define under ``config``; problems go to ``problems``."""
+def nodes_of_module(
+    module: types.ModuleType,
+    config: Mapping[str, Any],
+    problems: list[str],
+    deselected: dict[str, list[Deselected]] | None = None,
+) -> list[Node]:
+    """Every node the functions of ``module`` define under ``config``; problems go to ``problems``.
+
+    ``deselected``, when given, receives the ``@config.when`` variants the config leaves out,
+    by the name of the node they would define (see :class:`Deselected`).
+    """
     nodes: list[Node] = []
     hamilton_config = dict(config)
     with _quiet_hamilton_resolution():
         for fn in functions_of(module):
-            if is_plain(fn):
+            if fn.__name__ == "<lambda>":
+                problems.append(_lambda_problem(module, fn))
+            elif is_plain(fn):
                 node = node_from_function(fn, module.__name__, problems)
                 if node is not None:
                     nodes.append(node)
             else:
-                nodes.extend(nodes_from_hamilton(fn, hamilton_config, problems))
+                nodes.extend(nodes_from_hamilton(fn, hamilton_config, problems, deselected))
     return nodes
+
+
+def _lambda_problem(module: types.ModuleType, fn: Callable[..., Any]) -> str:
+    attr = next((a for a, v in vars(module).items() if v is fn), "f")
+    return (
+        f"'{attr}' ({module.__name__}, line {line_of(fn)}) is a lambda: a node is named after its function, "
+        f"and a lambda has no name (Hamilton refuses it too). Write it as def {attr}(...), or name it "
+        f"_{attr} to keep it out of the graph."
+    )
 
 
 def _code_of(fn: Callable[..., Any]) -> types.CodeType | None:
@@ -106,6 +130,7 @@ def _function_where(fn: Callable[..., Any]) -> str:
 
 # ---------------------------------------------------------------------- plain functions
 def _annotations(fn: Callable[..., Any], problems: list[str], where: str) -> dict[str, Any]:
+    """``fn``'s annotations, resolving string ones; ``where`` names the function in problems."""
     raw = getattr(fn, "__annotations__", {}) or {}
     if not any(isinstance(v, str) for v in raw.values()):
         return dict(raw)
@@ -161,7 +186,7 @@ def node_from_function(fn: Callable[..., Any], module_name: str, problems: list[
             "name, so every parameter must be named. Replace them with named parameters."
         )
         return None
-    annotations = _annotations(fn, problems, f"{module_name}.{name}")
+    annotations = _annotations(fn, problems, f"{module_name}.{name} (line {line})")
     input_types = {
         param: (annotations.get(param, Any), DependencyType.OPTIONAL if has_default else DependencyType.REQUIRED)
         for param, has_default in params
@@ -192,6 +217,13 @@ def _make_node(
     problems: list[str],
 ) -> Node:
     """A node with its kind worked out from ``Parallelizable``/``Collect`` annotations."""
+    code = _code_of(origin)
+    if code is not None and code.co_flags & _ASYNC:
+        HamilflowWarning.emit(
+            f"node '{name}' ({_function_where(origin)}) is an async function: hamilflow calls it without "
+            "awaiting it, so its value is a coroutine object (as in Hamilton's synchronous Driver). Make it "
+            "a plain def, and run any asynchronous code inside it with asyncio.run(...)."
+        )
     kind = NodeKind.FUNCTION
     if htypes.is_parallelizable(return_type):
         kind, return_type = NodeKind.EXPANDER, htypes.element_type(return_type)
@@ -242,13 +274,24 @@ def _fix_for(error: Exception) -> str:
         return "@resolve is a power-user decorator: add {'hamilton.enable_power_user_mode': True} to the config."
     if "Missing type hint" in text:
         return "Decorated functions need a type hint on every parameter and on the return value: add them."
-    if "declared but not provided" in text or isinstance(error, KeyError):
+    if isinstance(error, KeyError) and error.args:
+        key = error.args[0]
+        return f"The decorator reads config key {key!r}, which the config lacks: add with_config({{{key!r}: ...}})."
+    if "declared but not provided" in text:
         return "The decorator reads config keys that the config lacks: pass them with with_config({...})."
     return "Check the decorator's arguments against Hamilton's documentation of that decorator."
 
 
-def nodes_from_hamilton(fn: Callable[..., Any], config: Mapping[str, Any], problems: list[str]) -> list[Node]:
-    """The nodes Hamilton's decorators make of ``fn`` under ``config``, as hamilflow nodes."""
+def nodes_from_hamilton(
+    fn: Callable[..., Any],
+    config: Mapping[str, Any],
+    problems: list[str],
+    deselected: dict[str, list[Deselected]] | None = None,
+) -> list[Node]:
+    """The nodes Hamilton's decorators make of ``fn`` under ``config``, as hamilflow nodes.
+
+    A ``@config.when`` variant the config leaves out makes no node; it goes to ``deselected``.
+    """
     try:
         resolved = hamilton_decorators.resolve_nodes(fn, config)
     except Exception as error:  # noqa: BLE001 - any decorator failure is the user's to fix, reported with its place
@@ -257,6 +300,10 @@ def nodes_from_hamilton(fn: Callable[..., Any], config: Mapping[str, Any], probl
             f"{type(error).__name__}: {str(error).rstrip('. ')}. {_fix_for(error)}"
         )
         return []
+    if not resolved and deselected is not None:
+        variant = deselected_variant(fn, config)
+        if variant is not None:
+            deselected.setdefault(variant.node, []).append(variant)
     nodes = []
     for hamilton_node in resolved:
         origins = tuple(hamilton_node.originating_functions or (fn,))
@@ -278,3 +325,66 @@ def nodes_from_hamilton(fn: Callable[..., Any], config: Mapping[str, Any], probl
             )
         )
     return nodes
+
+
+# ---------------------------------------------------------------------- @config.when variants left out
+@dataclass(frozen=True)
+class Deselected:
+    """A ``@config.when`` variant that the config leaves out, so that it defines no node.
+
+    ``condition`` says what selects it (``mode='fast'``); ``example`` is a config that would,
+    where one can be read off the condition (``None`` for ``when_not`` and custom conditions).
+    """
+
+    node: str
+    where: str
+    condition: str
+    example: dict[str, Any] | None
+
+
+_OPERATORS = {
+    "when": lambda k, v: f"{k}={v!r}",
+    "when_not": lambda k, v: f"{k}!={v!r}",
+    "when_in": lambda k, v: f"{k} in {list(v)!r}",
+    "when_not_in": lambda k, v: f"{k} not in {list(v)!r}",
+}
+
+
+def deselected_variant(fn: Callable[..., Any], config: Mapping[str, Any]) -> Deselected | None:
+    """What selects ``fn``, when a ``@config`` decorator is why it makes no node under ``config``.
+
+    Reads Hamilton's ``config`` resolver (its target name and the pairs its condition compares);
+    a condition it cannot read is described by the config keys it declares.
+    """
+    for resolver in getattr(fn, hamilton_decorators.NodeResolver.get_lifecycle_name(), None) or ():
+        if not isinstance(resolver, hamilton_config):
+            continue
+        try:
+            if resolver.does_resolve(dict(config)):
+                continue
+        except Exception:  # noqa: BLE001 - a custom condition that fails is Hamilton's to report
+            continue
+        node = resolver.target_name or hamilton_decorators.sanitize_function_name(defined_name(fn))
+        where = f"{fn.__module__}.{defined_name(fn)} (line {line_of(fn)})"
+        condition, example = _condition(resolver)
+        return Deselected(node, where, condition, example)
+    return None
+
+
+def _condition(resolver: Any) -> tuple[str, dict[str, Any] | None]:
+    test = getattr(resolver.does_resolve, "resolves", None)
+    kind = test.__qualname__.split(".")[-3] if test is not None and test.__qualname__.count(".") >= 2 else ""
+    try:
+        pairs = dict(next(iter(inspect.getclosurevars(test).nonlocals.values()))) if kind in _OPERATORS else {}
+    except Exception:  # noqa: BLE001 - Hamilton changed how it stores conditions: describe by keys
+        pairs = {}
+    if not pairs:
+        keys = getattr(resolver, "_config_used", None) or []
+        return ("a custom @config condition" + (f" on {', '.join(keys)}" if keys else "")), None
+    condition = " and ".join(_OPERATORS[kind](key, value) for key, value in pairs.items())
+    example = None
+    if kind == "when":
+        example = pairs
+    elif kind == "when_in" and all(pairs.values()):
+        example = {key: next(iter(values)) for key, values in pairs.items()}
+    return condition, example

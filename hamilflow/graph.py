@@ -26,8 +26,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from hamilflow import htypes
 from hamilflow.blocks import BlockStructure, analyse_blocks
-from hamilflow.errors import GraphError
-from hamilflow.frontend import nodes_of_module
+from hamilflow.errors import GraphError, HamilflowWarning
+from hamilflow.frontend import Deselected, functions_of, nodes_of_module
 from hamilflow.node import DependencyType, Node, NodeKind
 
 TypeCheck = Callable[[Any, Any], bool]
@@ -38,7 +38,9 @@ class FunctionGraph:
 
     ``nodes`` maps names to :class:`~hamilflow.node.Node`; ``order`` lists every node name
     in a topological order (inputs first); ``blocks`` says which ``Parallelizable`` block
-    each node runs in.
+    each node runs in; ``deselected`` lists, by node name, the ``@config.when`` variants the
+    config left out of names no function defines (so that errors about them can say which
+    config would select one).
     """
 
     def __init__(
@@ -47,11 +49,13 @@ class FunctionGraph:
         config: Mapping[str, Any],
         order: list[str],
         blocks: BlockStructure,
+        deselected: Mapping[str, list[Deselected]] | None = None,
     ) -> None:
         self.nodes = nodes
         self.config = dict(config)
         self.order = order
         self.blocks = blocks
+        self.deselected = dict(deselected or {})
         self._position = {name: i for i, name in enumerate(order)}
         self._needed: dict[tuple, frozenset[str]] = {}
 
@@ -62,26 +66,48 @@ class FunctionGraph:
         *modules: types.ModuleType,
         config: Mapping[str, Any] | None = None,
         type_check: TypeCheck | None = None,
+        allow_module_overrides: bool = False,
     ) -> FunctionGraph:
         """Build and validate the graph of ``modules`` under ``config``.
 
         Raises :class:`~hamilflow.errors.GraphError` listing every problem found.
         ``type_check(produced, required)`` decides whether an edge's types fit
-        (default: :func:`hamilflow.htypes.fits`).
+        (default: :func:`hamilflow.htypes.fits`). With ``allow_module_overrides``, a node
+        defined again in a later module replaces the earlier one instead of being a problem.
         """
         config = dict(config or {})
         type_check = type_check or htypes.fits
         problems: list[str] = []
         nodes: dict[str, Node] = {}
+        deselected: dict[str, list[Deselected]] = {}
         for module in dict.fromkeys(modules):  # a module passed twice is crawled once
-            for node in nodes_of_module(module, config, problems):
+            found = nodes_of_module(module, config, problems, deselected)
+            if not found and not functions_of(module):
+                HamilflowWarning.emit(
+                    f"module '{module.__name__}' defines no functions, so it adds nothing to the graph. Functions "
+                    "imported into it from other modules are not its nodes (as in Hamilton): pass the modules "
+                    "that define them."
+                )
+            for node in found:
                 name = node.name
-                if name in config:
-                    continue  # as in Hamilton, a config value replaces the node of the same name
+                if name in config:  # as in Hamilton, a config value replaces the node of the same name
+                    HamilflowWarning.emit(
+                        f"config key '{name}' replaces the node '{name}' ({node.where}): the function is not run "
+                        f"and its value is the config's, as in Hamilton. If that is meant, pass the value in "
+                        f"overrides={{'{name}': ...}} instead; otherwise rename the config key."
+                    )
+                    continue
+                if name in nodes and allow_module_overrides and nodes[name].module != node.module:
+                    del nodes[name]  # as in Hamilton: the later module's function replaces the node
                 if name in nodes:
+                    both_variants = all(_config_decorated(n) for n in (nodes[name], node))
+                    fix = (
+                        "Both are @config.when variants that this config selects: make their conditions exclusive."
+                        if both_variants
+                        else "Rename one, or use @config.when so that only one applies."
+                    )
                     problems.append(
-                        f"node '{name}' is defined twice: in {nodes[name].where} and in {node.where}. "
-                        "Rename one, or use @config.when so that only one applies."
+                        f"node '{name}' is defined twice: in {nodes[name].where} and in {node.where}. {fix}"
                     )
                     continue
                 nodes[name] = node
@@ -94,7 +120,7 @@ class FunctionGraph:
         blocks = analyse_blocks(nodes, order, problems) if order is not None else BlockStructure.empty()
         if problems:
             raise GraphError(problems)
-        return cls(nodes, config, order, blocks)
+        return cls(nodes, config, order, blocks, {k: v for k, v in deselected.items() if k not in config})
 
     # ------------------------------------------------------------------ queries
     @property
@@ -182,9 +208,7 @@ class FunctionGraph:
             if name in self.nodes and not block_path.get(name):
                 continue
             if name not in self.nodes:
-                close = difflib.get_close_matches(name, list(self.nodes), n=1)
-                hint = f" Did you mean '{close[0]}'?" if close else ""
-                problems.append(f"unknown output '{name}': no function or input of that name.{hint}")
+                problems.append(self.unknown_output(name))
             elif self.blocks.path_of(name):
                 problems.append(
                     f"output '{name}' ({self.nodes[name].where}) is computed once per item of the "
@@ -211,7 +235,13 @@ class FunctionGraph:
             ]
             if name in requested:  # an input asked for as an output must be given, default or not
                 required_by.insert(0, "the requested outputs")
-            if required_by:
+            if required_by and name in self.deselected:
+                problems.append(
+                    f"missing input '{name}' ({htypes.type_name(node.type)}), required by "
+                    + ", ".join(required_by)
+                    + f": {self.config_hint(name)} Or pass it as inputs={{'{name}': ...}}."
+                )
+            elif required_by:
                 problems.append(
                     f"missing input '{name}' ({htypes.type_name(node.type)}), required by "
                     + ", ".join(required_by)
@@ -225,6 +255,36 @@ class FunctionGraph:
                     f"overrides={{'{name}': ...}} to replace the computed value."
                 )
         return problems, checks
+
+    def unknown_output(self, name: str) -> str:
+        """The problem with requesting ``name``, which is no node: a likely name, or the config that defines it."""
+        if name in self.deselected:
+            return f"unknown output '{name}': {self.config_hint(name)}"
+        close = difflib.get_close_matches(name, list(self.nodes), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else " list_available_variables() lists the nodes of this graph."
+        return f"unknown output '{name}': no function or input of that name.{hint}"
+
+    def config_hint(self, name: str) -> str:
+        """Why no function defines ``name`` under this config, and which config would select one."""
+        variants = self.deselected[name]
+        keys = list(dict.fromkeys(k for v in variants for k in (v.example or {})))
+        now = ", ".join(f"{k}={self.config[k]!r}" for k in keys if k in self.config)
+        unset = [k for k in keys if k not in self.config]
+        state = "; ".join(
+            part
+            for part in (f"the config has {now}" if now else "", f"{', '.join(unset)} not set" if unset else "")
+            if part
+        )
+        example = next((v.example for v in variants if v.example), None)
+        fix = f"Set the config so that one applies, e.g. with_config({example!r})." if example else ""
+        fix = fix or "Change the config so that one of these conditions holds."
+        return (
+            f"'{name}' is defined only by @config.when functions, and this config selects none of them"
+            + (f" ({state})" if state else "")
+            + ": "
+            + "; ".join(f"{v.where} needs {v.condition}" for v in variants)
+            + f". {fix}"
+        )
 
     def check_request(
         self,
@@ -245,12 +305,32 @@ class FunctionGraph:
         problems = list(static)
         for name, user, annotation in checks:
             value = inputs[name] if name in inputs else self.config[name]
-            if not value_check(annotation, value):
+            if value is None and not value_check(annotation, value):
+                HamilflowWarning.emit(  # Hamilton lets None through for any annotation: so does hamilflow
+                    f"input '{name}' is None, but '{user}' ({self.nodes[user].where}) expects "
+                    f"{htypes.type_name(annotation)}. It is passed as it is, as Hamilton does; if None is meant, "
+                    f"annotate the parameter Optional[{htypes.type_name(annotation)}]."
+                )
+            elif not value_check(annotation, value):
+                given = "" if name in inputs else " (the value comes from the config)"
                 problems.append(
                     f"input '{name}' is {type(value).__name__} {_short(value)}, but '{user}' "
-                    f"({self.nodes[user].where}) expects {htypes.type_name(annotation)}."
+                    f"({self.nodes[user].where}) expects {htypes.type_name(annotation)}{given}. Pass a value of that "
+                    "type, or change the annotation."
                 )
         return problems
+
+
+def _expected(annotation: Any, collected: bool) -> str:
+    """An annotation as the user wrote it, for messages (``Collect[int]``, not its module path)."""
+    if collected:
+        return f"Collect[{htypes.type_name(htypes.element_type(annotation))}]"
+    return htypes.type_name(annotation)
+
+
+def _config_decorated(node: Node) -> bool:
+    """Whether ``node`` comes from a function Hamilton's ``@config`` selected (it records ``__config_decorated__``)."""
+    return any(hasattr(fn, "__config_decorated__") for fn in node.originating_functions or ())
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -284,7 +364,8 @@ def _check_edge_types(nodes: dict[str, Node], type_check: TypeCheck, problems: l
                     produced = f"items of type {produced} (Parallelizable[{produced}])"
                 problems.append(
                     f"type mismatch on '{param}': '{node.name}' ({node.where}) expects "
-                    f"{htypes.type_name(annotation)}, but '{param}' ({source.where}) produces {produced}. "
+                    f"{_expected(annotation, param in node.collect_params)}, but '{param}' ({source.where}) "
+                    f"produces {produced}. "
                     "Change one of the two annotations, or convert the value in between."
                 )
         if node.is_external_input and len(node.dependents) > 1:
@@ -340,7 +421,7 @@ def _cycles(nodes: dict[str, Node], stuck: set[str]) -> list[list[str]]:
     """One cycle per group of stuck nodes, found by walking dependencies until a repeat."""
     cycles = []
     explained: set[str] = set()
-    for start in stuck:
+    for start in (name for name in nodes if name in stuck):  # in definition order, so messages are stable
         if start in explained:
             continue
         walk, position = [], {}

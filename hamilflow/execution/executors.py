@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import cloudpickle
 
+from hamilflow.errors import SettingError
 from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
 
 __all__ = [
@@ -87,9 +88,27 @@ class SynchronousLocalTaskExecutor(TaskExecutor):
         return future
 
 
+def _checked_max_tasks(owner: str, max_tasks: Any) -> int | None:
+    """``max_tasks`` as given, refused now rather than when the first run starts the pool."""
+    if max_tasks is None:
+        return None
+    if isinstance(max_tasks, bool) or not isinstance(max_tasks, int):
+        raise SettingError(
+            f"{owner}(max_tasks={max_tasks!r}): max_tasks is the number of tasks that run at once, so it must "
+            f"be a whole number, not {type(max_tasks).__name__}. Pass an int such as max_tasks=4, or leave it "
+            "out to use one per CPU."
+        )
+    if max_tasks < 1:
+        raise SettingError(
+            f"{owner}(max_tasks={max_tasks}): at least one task must be able to run, so max_tasks must be 1 or "
+            "more. Pass a positive number such as max_tasks=4, or leave it out to use one per CPU."
+        )
+    return max_tasks
+
+
 class _PoolExecutor(TaskExecutor):
     def __init__(self, max_tasks: int | None = None) -> None:
-        self.max_tasks = max_tasks or os.cpu_count() or 1
+        self.max_tasks = _checked_max_tasks(type(self).__name__, max_tasks) or os.cpu_count() or 1
         self.parallelism = self.max_tasks
         self._pool: concurrent.futures.Executor | None = None
 
@@ -188,6 +207,13 @@ class MultiProcessingExecutor(_PoolExecutor):
 
     def __init__(self, max_tasks: int | None = None, start_method: str | None = None) -> None:
         super().__init__(max_tasks)
+        available = multiprocessing.get_all_start_methods()
+        if start_method is not None and start_method not in available:
+            raise SettingError(
+                f"MultiProcessingExecutor(start_method={start_method!r}): this platform has no such "
+                f"multiprocessing start method. Use one of {', '.join(map(repr, available))}, or leave it out to "
+                "let hamilflow choose a safe one."
+            )
         self.start_method = start_method
 
     def _make_pool(self) -> concurrent.futures.Executor:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
 
 from hamilflow.base import uses_plain_calls
 from hamilflow.errors import add_note
+from hamilflow.execution.items import items_of
 from hamilflow.node import NodeKind
 
 EXPANDER = NodeKind.EXPANDER
@@ -61,7 +62,7 @@ def run_nodes(
                 if p in values:
                     kwargs[p] = values[p]
             value = node.callable(**kwargs) if execute_node is None else execute_node(node, kwargs)
-            values[node.name] = list(value) if node.kind is EXPANDER else value
+            values[node.name] = items_of(node, value) if node.kind is EXPANDER else value
             if drops is not None:
                 for name in drops[position]:
                     values.pop(name, None)
