@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import inspect
 import sys
@@ -22,7 +23,7 @@ from typing import Any, Callable, Iterable, Mapping
 import cloudpickle
 
 from hamilflow import base, htypes, visualize
-from hamilflow.errors import ExecutionRequestError, HamilflowWarning, SettingError
+from hamilflow.errors import ExecutionRequestError, GraphError, HamilflowWarning, SettingError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy, GroupNodesAllAsOne
 from hamilflow.execution.node_runner import run_nodes
@@ -221,6 +222,7 @@ class Driver:
         grouping_strategy: GroupingStrategy | None = None,
         progress: bool = False,
         allow_module_overrides: bool = False,
+        materializers: Iterable[Any] = (),
     ) -> None:
         if config is not None and not isinstance(config, Mapping):
             if isinstance(config, types.ModuleType):
@@ -258,9 +260,12 @@ class Driver:
                 return True
             return lifecycle is not None and lifecycle.check_edge(produced, required)
 
+        self._type_check = type_check
         self.graph = FunctionGraph.from_modules(
             *modules, config=config, type_check=type_check, allow_module_overrides=allow_module_overrides
         )
+        if materializers:  # Builder.with_materializers: their nodes are part of the graph, to request by id
+            self.graph = self._graph_with(*self._split_materializers(materializers))
         if self.lifecycle is not None:
             problems = self.lifecycle.after_build(self.graph, list(modules), self.graph.config)
             if problems:
@@ -281,6 +286,69 @@ class Driver:
     ) -> Any:
         """Compute ``final_vars`` and shape them with the result builder (an adapter's, if one builds results)."""
         return self._with_graph_hooks(final_vars, overrides, display_graph, inputs, build=True)
+
+    def materialize(
+        self,
+        *materializers: Any,
+        additional_vars: list[Any] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Save outputs with Hamilton's ``to.*`` materializers and load inputs with ``from_.*`` extractors.
+
+        As in Hamilton: returns ``(metadata of each materializer by id, additional_vars' values)``.
+        The materializers' nodes are Hamilton's own, added to a copy of this Driver's graph, so
+        each saver runs like any node (in the executor its task goes to).
+
+            >>> from hamilton.io.materialization import to
+            >>> saved = to.csv(id="out_csv", dependencies=["frame"], path="out.csv")
+            >>> metadata, _ = dr.materialize(saved)  # doctest: +SKIP
+        """
+        savers, loaders = self._split_materializers(materializers)
+        extra = self._output_names(additional_vars or [])
+        if not savers and not extra:
+            raise SettingError(
+                "materialize() has nothing to do: pass to.* materializers, or additional_vars to compute."
+            )
+        twin = copy.copy(self)
+        twin.graph = self._graph_with(savers, loaders)
+        twin._requests = {}
+        saver_ids = [factory.id for factory in savers]
+        results = twin._with_graph_hooks(extra + saver_ids, overrides, False, inputs, build=False)
+        return {name: results[name] for name in saver_ids}, {name: results[name] for name in extra}
+
+    def _split_materializers(self, materializers: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+        """``to.*`` materializers (their dependencies named by string) and ``from_.*`` extractors."""
+        from hamilton.io import materialization
+
+        module_names = {m.__name__ for m in self.modules}
+        savers, loaders = [], []
+        for item in materializers:
+            if isinstance(item, materialization.MaterializerFactory):
+                savers.append(item.sanitize_dependencies(module_names))
+            elif isinstance(item, materialization.ExtractorFactory):
+                loaders.append(item)
+            else:
+                raise SettingError(
+                    f"materializers are made by to.* and from_.* (hamilton.io.materialization); got {item!r}."
+                )
+        return savers, loaders
+
+    def _graph_with(self, savers: list[Any], loaders: list[Any]) -> FunctionGraph:
+        """This Driver's graph with the nodes Hamilton makes for materializers (added) and loaders (replacing)."""
+        from hamilflow.frontend import node_from_hamilton
+        from hamilflow.lifecycle import HamiltonGraphView
+
+        problems: list[str] = []
+        view = HamiltonGraphView(self.graph)
+        nodes = {name: node for name, node in self.graph.nodes.items() if not node.is_external_input}
+        nodes.update((n.name, node_from_hamilton(n, problems)) for f in savers for n in f.generate_nodes(view))
+        if loaders:
+            view = HamiltonGraphView(FunctionGraph.from_nodes(nodes.values(), self.graph.config, self._type_check))
+            nodes.update((n.name, node_from_hamilton(n, problems)) for f in loaders for n in f.generate_nodes(view))
+        if problems:
+            raise GraphError(problems)
+        return FunctionGraph.from_nodes(nodes.values(), self.graph.config, self._type_check)
 
     def _with_graph_hooks(
         self,
@@ -586,6 +654,7 @@ class Builder:
         self._progress = False
         self._lifecycle: list[Any] = []
         self._allow_module_overrides = False
+        self._materializers: list[Any] = []
 
     def copy(self) -> Builder:
         """A new Builder with the same settings, to vary one of them.
@@ -601,6 +670,15 @@ class Builder:
             }
         )
         return twin
+
+    def with_materializers(self, *materializers: Any) -> Builder:
+        """Hamilton's ``to.*``/``from_.*``: savers become nodes to request by id, loaders replace their target.
+
+        >>> from hamilton.io.materialization import to
+        >>> builder = Builder().with_materializers(to.pickle(id="saved", dependencies=["b"], path="b.pkl"))
+        """
+        self._materializers.extend(materializers)
+        return self
 
     def allow_module_overrides(self) -> Builder:
         """Let a later module's function replace an earlier module's node of the same name, as in Hamilton."""
@@ -761,4 +839,5 @@ class Builder:
             grouping_strategy=self._grouping,
             progress=self._progress,
             allow_module_overrides=self._allow_module_overrides,
+            materializers=self._materializers,
         )

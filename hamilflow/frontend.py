@@ -120,7 +120,9 @@ def line_of(fn: Callable[..., Any]) -> int | None:
 def defined_name(fn: Callable[..., Any]) -> str:
     """The name ``fn`` has in its ``def`` (Hamilton renames a chosen ``@config.when`` variant)."""
     code = _code_of(fn)
-    return code.co_name if code is not None else fn.__name__
+    if code is not None:
+        return code.co_name
+    return getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__", type(fn).__name__)
 
 
 def _function_where(fn: Callable[..., Any]) -> str:
@@ -243,7 +245,7 @@ def _make_node(
         kind=kind,
         tags=tags,
         documentation=inspect.cleandoc(documentation) if documentation else "",
-        module=origin.__module__,
+        module=getattr(origin, "__module__", None) or "",
         function_name=defined_name(origin),
         line=line_of(origin),
         collect_params=frozenset(collect_params),
@@ -304,27 +306,31 @@ def nodes_from_hamilton(
         variant = deselected_variant(fn, config)
         if variant is not None:
             deselected.setdefault(variant.node, []).append(variant)
-    nodes = []
-    for hamilton_node in resolved:
-        origins = tuple(hamilton_node.originating_functions or (fn,))
-        input_types = {
-            param: (annotation, _DEPENDENCY[dependency.name])
-            for param, (annotation, dependency) in hamilton_node.input_types.items()
-        }
-        nodes.append(
-            _make_node(
-                hamilton_node.name,
-                hamilton_node.type,
-                hamilton_node.callable,
-                input_types,
-                tags=dict(hamilton_node.tags),
-                documentation=hamilton_node.documentation or "",
-                origin=origins[-1],  # Hamilton lists the user's own function last
-                originating_functions=origins,
-                problems=problems,
-            )
-        )
-    return nodes
+    return [node_from_hamilton(hamilton_node, problems, fallback=fn) for hamilton_node in resolved]
+
+
+def node_from_hamilton(hamilton_node: Any, problems: list[str], fallback: Callable[..., Any] | None = None) -> Node:
+    """One node Hamilton made (by a decorator, a materializer or a loader), as a hamilflow node.
+
+    Its place in error messages is its user's function (Hamilton lists it last among the
+    originating functions), else ``fallback``, else its own callable.
+    """
+    origins = tuple(hamilton_node.originating_functions or ((fallback,) if fallback else ()))
+    input_types = {
+        param: (annotation, _DEPENDENCY[dependency.name])
+        for param, (annotation, dependency) in hamilton_node.input_types.items()
+    }
+    return _make_node(
+        hamilton_node.name,
+        hamilton_node.type,
+        hamilton_node.callable,
+        input_types,
+        tags=dict(hamilton_node.tags),
+        documentation=hamilton_node.documentation or "",
+        origin=origins[-1] if origins else hamilton_node.callable,
+        originating_functions=origins or None,
+        problems=problems,
+    )
 
 
 # ---------------------------------------------------------------------- @config.when variants left out

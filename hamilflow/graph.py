@@ -19,6 +19,7 @@ All walks are iterative, so a chain of 100,000 nodes builds and runs.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import types
 from collections import deque
@@ -111,6 +112,29 @@ class FunctionGraph:
                     )
                     continue
                 nodes[name] = node
+        return cls._validated(nodes, config, type_check, problems, deselected)
+
+    @classmethod
+    def from_nodes(
+        cls, nodes: Iterable[Node], config: Mapping[str, Any] | None = None, type_check: TypeCheck | None = None
+    ) -> FunctionGraph:
+        """Build and validate a graph of ready-made nodes (their ``dependents`` are filled here).
+
+        Used where nodes come from elsewhere than a module: Hamilton's materializers, say.
+        """
+        by_name = {node.name: dataclasses.replace(node, dependents=[]) for node in nodes if not node.is_external_input}
+        return cls._validated(by_name, dict(config or {}), type_check or htypes.fits, [], {})
+
+    @classmethod
+    def _validated(
+        cls,
+        nodes: dict[str, Node],
+        config: dict[str, Any],
+        type_check: TypeCheck,
+        problems: list[str],
+        deselected: dict[str, list[Deselected]],
+    ) -> FunctionGraph:
+        """Add the input nodes, then check the whole graph; raise listing every problem."""
         _add_inputs(nodes)
         for key in config:  # as in Hamilton, every config value can be read (and requested) as a node
             if key not in nodes:
