@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# System packages two tests need, installed with apt when this machine allows it (root + apt-get):
+# System packages some tests need, installed with apt when this machine allows it (root + apt-get):
 #   chromium, chromium-driver, fonts-liberation -> tests/scheduler/test_ui.py drives the Airflow UI headless
 #   docker-compose                              -> tests/test_docker_compose.py runs `docker-compose config`
+#   graphviz                                    -> tests/test_visualize.py renders SVG/PNG with `dot`
 # Without them those tests skip with a reason and everything else still runs.
 set -euo pipefail
-if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v docker-compose >/dev/null; then
+if command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v docker-compose >/dev/null \
+    && command -v dot >/dev/null; then
     exit 0
 fi
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "ci-system-packages: not root or no apt-get: the browser and docker-compose tests will skip" >&2
+    echo "system-packages: not root or no apt-get: the browser, docker-compose and Graphviz tests will skip" >&2
     exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-liberation docker-compose
+apt-get install -y -qq --no-install-recommends chromium chromium-driver fonts-liberation docker-compose graphviz

@@ -31,3 +31,10 @@ def module_from_source() -> Callable[..., types.ModuleType]:
         return module
 
     return make
+
+
+# The scheduler suite runs a real Airflow too: `-m "not airflow"` leaves it out with the rest.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("scheduler") is not None and item.get_closest_marker("airflow") is None:
+            item.add_marker(pytest.mark.airflow)
