@@ -348,3 +348,17 @@ def test_a_block_node_can_read_the_collector_of_its_own_block(strategy: str, exe
     expected = {"spread": max(squares) - min(squares), "mean": mean}
     assert dr.execute(["spread", "mean"], inputs={"n": 5}) == expected
     assert dr.execute(["spread", "mean"], inputs={"n": 0}) == {"spread": 0.0, "mean": 0.0}
+
+
+def test_an_item_whose_value_cannot_leave_its_worker_process_is_named(module_from_source) -> None:
+    module = module_from_source(
+        "import threading\n"
+        "from hamilflow.htypes import Collect, Parallelizable\n"
+        "def item(n: int) -> Parallelizable[int]:\n    yield from range(n)\n"
+        "def holder(item: int) -> object:\n    return threading.Lock() if item == 3 else item\n"
+        "def total(holder: Collect[object]) -> int:\n    return len(holder)\n"
+    )
+    dr = dynamic_driver(module, with_remote_executor=executors.MultiProcessingExecutor(2))
+    with pytest.raises(executors.WorkerError, match="the value of node 'holder' \\(lock\\) cannot be pickled") as info:
+        dr.execute(["total"], inputs={"n": 6})
+    assert any("item item[3]" in note for note in info.value.__notes__)  # the item itself, not the batch's first

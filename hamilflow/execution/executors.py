@@ -146,7 +146,13 @@ class MultiThreadingExecutor(_PoolExecutor):
 def _run_pickled(payload: bytes) -> bytes:
     fn, args = cloudpickle.loads(payload)
     try:
-        return cloudpickle.dumps((True, fn(*args)))
+        result = fn(*args)
+        try:
+            return cloudpickle.dumps((True, result))
+        except Exception:  # noqa: BLE001 - a result that can say which of its parts failed to pickle does
+            if not hasattr(result, "portable"):
+                raise
+            return cloudpickle.dumps((True, result.portable()))
     except BaseException as error:  # noqa: BLE001 - returned to the parent, which re-raises it
         return cloudpickle.dumps((False, portable_error(error)))
 

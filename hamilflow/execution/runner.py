@@ -63,6 +63,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
+import cloudpickle
+
 from hamilflow.errors import add_note
 from hamilflow.execution.executors import (
     DefaultExecutionManager,
@@ -72,7 +74,7 @@ from hamilflow.execution.executors import (
 )
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import ReadKind
-from hamilflow.execution.portable_errors import portable_error, restore_error
+from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
@@ -125,6 +127,24 @@ class BatchResult:
     outputs: list[dict[str, Any]]
     failed: int | None = None
     error: BaseException | None = None
+
+    def portable(self) -> BatchResult:
+        """This result, cut at the first instance whose outputs cannot be pickled (to leave a worker process).
+
+        That instance becomes the failure, named by its node, so the runner names its item.
+        """
+        for position, outputs in enumerate(self.outputs):
+            for name, value in outputs.items():
+                try:
+                    cloudpickle.dumps(value)
+                except Exception as problem:  # noqa: BLE001 - any pickling failure is reported the same way
+                    error = WorkerError(
+                        f"the value of node '{name}' ({type(value).__qualname__}) cannot be pickled to send it back "
+                        f"from the worker process: {type(problem).__name__}: {problem}. Return a picklable value "
+                        "from the node, or run it on threads (MultiThreadingExecutor)."
+                    )
+                    return BatchResult(self.outputs[:position], position, error)
+        return self
 
 
 def run_batch(program: TaskProgram, batch: list[dict[str, Any]]) -> BatchResult:
