@@ -21,13 +21,14 @@ import abc
 import concurrent.futures
 import multiprocessing
 import os
+import queue
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 import cloudpickle
 
-from hamilflow.errors import SettingError
+from hamilflow.errors import HamilflowError, SettingError
 from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
 
 __all__ = [
@@ -61,6 +62,10 @@ class TaskExecutor(abc.ABC):
 
     def finalize(self) -> None:
         """Release what :meth:`init` acquired."""
+
+    def abort(self) -> None:
+        """Stop now (the run was interrupted): release resources without waiting for running work."""
+        self.finalize()
 
     @abc.abstractmethod
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -124,6 +129,12 @@ class _PoolExecutor(TaskExecutor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def abort(self) -> None:
+        """Cancel what has not started and return at once; a thread already running a node finishes it alone."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
     def _ensure_pool(self) -> concurrent.futures.Executor:
         if self._pool is None:
             self.init()
@@ -133,11 +144,76 @@ class _PoolExecutor(TaskExecutor):
         return f"{type(self).__name__}(max_tasks={self.max_tasks})"
 
 
+class _DaemonThreadPool(concurrent.futures.Executor):
+    """A thread pool whose threads do not hold the interpreter open at exit.
+
+    ``ThreadPoolExecutor`` joins its threads when the interpreter exits, so after Ctrl-C a
+    script would still wait for every running node to return. These threads are daemons
+    and start as work arrives (never more than ``max_workers``).
+    """
+
+    def __init__(self, max_workers: int) -> None:
+        self._max_workers = max_workers
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        with self._lock:
+            if self._closed:
+                raise HamilflowError("cannot submit work to a thread pool that was shut down")
+            self._work.put((future, fn, args, kwargs))
+            if self._idle == 0 and len(self._threads) < self._max_workers:
+                thread = threading.Thread(target=self._serve, name=f"hamilflow_{len(self._threads)}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._idle -= 1 if self._idle else 0
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            item = self._work.get()
+            if item is None:
+                return
+            future, fn, args, kwargs = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args, **kwargs))
+                except BaseException as error:  # noqa: BLE001 - handed to whoever waits on the future
+                    future.set_exception(error)
+            del item, future, fn, args, kwargs  # idle, this thread holds no value of the run alive
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+        if cancel_futures:
+            pending = []
+            while True:
+                try:
+                    pending.append(self._work.get_nowait())
+                except queue.Empty:
+                    break
+            for item in pending:
+                if item is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._work.put(None)
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
 class MultiThreadingExecutor(_PoolExecutor):
     """A pool of ``max_tasks`` threads; suits I/O-bound nodes and code that releases the GIL."""
 
     def _make_pool(self) -> concurrent.futures.Executor:
-        return concurrent.futures.ThreadPoolExecutor(self.max_tasks, thread_name_prefix="hamilflow")
+        return _DaemonThreadPool(self.max_tasks)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         return self._ensure_pool().submit(fn, *args)
@@ -229,6 +305,21 @@ class MultiProcessingExecutor(_PoolExecutor):
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         return _Unpickled(self._ensure_pool().submit(_run_pickled, cloudpickle.dumps((fn, args))))
 
+    def abort(self) -> None:
+        """Kill the worker processes (a node may never return on its own) and leave no orphan behind."""
+        pool = self._pool
+        if pool is None:
+            return
+        workers = list(getattr(pool, "_processes", {}).values())  # the pool offers no public way to reach them
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
+
 
 class ExecutionManager(abc.ABC):
     """Chooses the executor for each task."""
@@ -243,6 +334,11 @@ class ExecutionManager(abc.ABC):
     def finalize(self) -> None:
         for executor in self.executors:
             executor.finalize()
+
+    def abort(self) -> None:
+        """Stop every executor now: the run was interrupted (Ctrl-C)."""
+        for executor in self.executors:
+            executor.abort()
 
     @abc.abstractmethod
     def get_executor_for_task(self, task: TaskSpec) -> TaskExecutor:

@@ -387,6 +387,10 @@ class Runner:
                     self._describe_failure(error, chunk[batch.failed])
                     self._cancel(in_flight)
                     raise error
+        except BaseException as stop:
+            if not isinstance(stop, Exception):  # Ctrl-C or SystemExit: stop the workers, do not wait for them
+                self.manager.abort()
+            raise
         finally:
             self.manager.finalize()
             if self.progress:
