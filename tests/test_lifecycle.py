@@ -278,3 +278,38 @@ def test_node_hooks_run_for_every_item_on_every_executor(module_from_source, tmp
 
     assert node_calls(ours_path) == node_calls(theirs_path)
     assert len(node_calls(ours_path)) == 2 * (1 + 4 + 1)  # before and after: the expander, 4 items, the collector
+
+
+GRACEFUL_BLOCK = """
+from hamilton.htypes import Collect, Parallelizable
+
+class DoNotProceed(Exception):
+    pass
+
+def start_point() -> Parallelizable[int]:
+    for i in range(5):
+        if i == 3:
+            raise DoNotProceed()
+        yield i
+
+def inner(start_point: int) -> int:
+    return start_point
+
+def gather(inner: Collect[int]) -> list:
+    return inner
+"""
+
+
+@pytest.mark.parametrize("try_all_parallel", [True, False])
+def test_hamiltons_graceful_error_adapter_on_a_parallelizable_node(module_from_source, try_all_parallel) -> None:
+    module = module_from_source(GRACEFUL_BLOCK)
+
+    def adapters():
+        return [
+            default.GracefulErrorAdapter(
+                error_to_catch=module.DoNotProceed, sentinel_value=None, try_all_parallel=try_all_parallel
+            )
+        ]
+
+    (theirs, _), (ours, _) = _both(module, adapters, ["gather"], {}, dynamic=True)
+    assert ours == theirs == {"gather": [0, 1, 2, None] if try_all_parallel else [None]}
