@@ -1,10 +1,17 @@
-"""The ``hamilflow`` command: compile pipelines to Airflow DAG files, check them, run them.
+"""The ``hamilflow`` command: compile pipelines to Airflow DAG files, check them, run them, draw them.
 
 hamilflow compile -m examples.word_count.pipeline --dag-id word_count --output-var total_words
 hamilflow compile --check                     # are the files in airflow_dags/ current?
 hamilflow run -m examples.word_count.pipeline --output-var total_words --executor processes
+hamilflow run -m examples.features.pipeline --logical-date 2024-03-01   # the daily run of that date
+hamilflow validate -m examples.features.pipeline   # every problem at once; exit 1 when invalid
+hamilflow graph -m examples.nested.pipeline --format mermaid            # blocks as subgraphs
 hamilflow airflow-test airflow_dags/word_count.py   # run on an embedded Airflow (SQLite)
 hamilflow demo                                # compile word_count and run it on Airflow
+
+Values on the command line are read by the annotation of the input they fill (see
+:mod:`hamilflow.cli_inputs`). An error is one paragraph saying what to change; ``--debug``
+shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -13,40 +20,16 @@ import argparse
 import glob
 import importlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from hamilflow import cli_graph, cli_inputs, cli_validate
 from hamilflow.errors import GraphError, HamilflowError, SettingError
 from hamilflow.execution import grouping
-
-
-def _value(text: str, flag: str, key: str) -> Any:
-    """JSON if it parses, else the text itself; text that starts like JSON but breaks is refused."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        if text.lstrip()[:1] in ("[", "{", '"'):
-            raise SettingError(
-                f"{flag} {key}={text}: {text!r} looks like JSON but is not valid JSON ({error.msg} at character "
-                f"{error.pos}). Fix the JSON, or, to pass it as text, quote it as a JSON string: "
-                f"{flag} {key}={json.dumps(text)!r}."
-            ) from None
-        return text
-
-
-def _pairs(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
-    out = {}
-    for item in items or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SettingError(
-                f"{flag} takes NAME=VALUE (VALUE is JSON or text), got {item!r}: write {flag} NAME=VALUE, "
-                f"e.g. {flag} amount=3."
-            )
-        out[key] = _value(value, flag, key)
-    return out
+from hamilflow.runtime.context import CONTEXT_INPUTS
 
 
 def _run_conf(text: str | None) -> dict[str, Any] | None:
@@ -67,6 +50,32 @@ def _run_conf(text: str | None) -> dict[str, Any] | None:
             f"{type(conf).__name__}, e.g. {example}."
         )
     return conf
+
+
+def _inputs(args: argparse.Namespace, graph: Any, outputs: Sequence[str]) -> dict[str, Any]:
+    """``--input`` values typed by their annotations, plus the Airflow context of ``--logical-date``."""
+    inputs = cli_inputs.typed_values(cli_inputs.pairs(args.input, "--input"), graph, "--input")
+    needed = set(graph.needed_for(outputs))
+    if args.logical_date is not None:
+        dag_id = args.dag_id or args.module[0].replace(".", "_")
+        inputs.update(cli_inputs.context_for(graph, needed, args.logical_date, dag_id, inputs))
+        return inputs
+    missing = [
+        name
+        for name in CONTEXT_INPUTS
+        if name in needed
+        and name not in inputs
+        and name not in graph.config
+        and any(name in graph.nodes[user].required for user in graph.nodes[name].dependents if user in needed)
+    ]
+    if missing:
+        names = ", ".join(f"'{name}'" for name in missing)
+        raise SettingError(
+            f"input {names} is filled by Airflow from the run it belongs to: pass --logical-date, e.g. "
+            f"--logical-date 2024-03-01, to run as the daily run of that date does, or give "
+            f"{'it' if len(missing) == 1 else 'each'} with --input {missing[0]}=VALUE."
+        )
+    return inputs
 
 
 def _compile(args: argparse.Namespace) -> int:
@@ -95,13 +104,13 @@ def _compile(args: argparse.Namespace) -> int:
                 print(f"{path}: up to date")
         return 1 if stale else 0
     if not args.module or not args.dag_id:
-        raise SystemExit("hamilflow compile needs -m MODULE and --dag-id (or --check / --recompile FILES)")
+        raise SettingError("hamilflow compile needs -m MODULE and --dag-id DAG_ID (or --check / --recompile FILES).")
     options = CompileOptions(
         modules=args.module,
         dag_id=args.dag_id,
         final_vars=args.output_var or [],
-        config=_pairs(args.config, "--config"),
-        params=_pairs(args.param, "--param"),
+        config=cli_inputs.untyped(args.config, "--config"),
+        params=cli_inputs.param_defaults(args.param, args.module, args.config),
         schedule=args.schedule,
         start_date=args.start_date,
         catchup=args.catchup,
@@ -119,22 +128,7 @@ def _run(args: argparse.Namespace) -> int:
     from hamilflow import base, driver
     from hamilflow.execution import executors
 
-    sys.path.insert(0, "")
-    modules = []
-    for name in args.module:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name is None or not name.startswith(error.name):
-                raise  # the module exists but imports something missing: show the user's traceback
-            hint = (
-                f" -m takes a module's import path, like {name.removesuffix('.py').replace('/', '.')}, not a file path."
-                if name.endswith(".py") or "/" in name
-                else ""
-            )
-            raise HamilflowError(
-                f"cannot import module '{name}' (-m {name}): {error}.{hint} Is it on PYTHONPATH?"
-            ) from error
+    modules = cli_inputs.import_modules(args.module)
     remote = {
         "sync": lambda: executors.SynchronousLocalTaskExecutor(),
         "threads": lambda: executors.MultiThreadingExecutor(args.workers),
@@ -143,7 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     dr = (
         driver.Builder()
         .with_modules(*modules)
-        .with_config(_pairs(args.config, "--config"))
+        .with_config(cli_inputs.untyped(args.config, "--config"))
         .with_adapters(base.DictResult())
         .enable_dynamic_execution(allow_experimental_mode=True)
         .with_remote_executor(remote)
@@ -151,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
         .build()
     )
     outputs = args.output_var or dr.graph.leaves()
-    result = dr.execute(outputs, inputs=_pairs(args.input, "--input"))
+    result = dr.execute(outputs, inputs=_inputs(args, dr.graph, outputs))
     for name, value in result.items():
         print(f"{name} = {value!r}" if "\n" not in repr(value) else f"{name} =\n{value}")
     return 0
@@ -159,12 +153,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def _airflow_test(args: argparse.Namespace) -> int:
     run_conf = _run_conf(args.conf)  # refused before Airflow starts
+    day = cli_inputs.logical_date(args.logical_date) if args.logical_date else None
     from hamilflow.embedded_airflow import run_dag_file
 
-    sys.path.insert(0, "")  # pipeline modules import from the current folder, as with `python -m`
+    if "" not in sys.path:
+        sys.path.insert(0, "")  # pipeline modules import from the current folder, as with `python -m`
     started = time.perf_counter()
     print(f"running {args.file} on an embedded Airflow (SQLite in {args.home}) ...", flush=True)
-    result = run_dag_file(args.file, run_conf=run_conf, home=args.home)
+    result = run_dag_file(args.file, run_conf=run_conf, logical_date=day, home=args.home)
     _report(result, time.perf_counter() - started)
     return 0 if result.state == "success" else 1
 
@@ -212,19 +208,61 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if result.state == "success" and same else 1
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hamilflow", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _version() -> str:
+    from importlib import metadata
 
-    c = sub.add_parser("compile", help="compile a pipeline into an Airflow DAG file, or check compiled files")
-    c.add_argument("-m", "--module", action="append", help="pipeline module import path (repeatable)")
-    c.add_argument("--dag-id")
-    c.add_argument("--output-var", action="append", help="output to compute (repeatable; default: all leaves)")
-    c.add_argument("--config", action="append", help="NAME=VALUE config entry (repeatable)")
-    c.add_argument("--param", action="append", help="NAME=VALUE default of a DAG param (repeatable)")
-    c.add_argument("--schedule", default=None, help="cron expression or preset like @daily")
-    c.add_argument("--start-date", default="2024-01-01")
-    c.add_argument("--catchup", action="store_true")
+    from hamilflow import __version__
+
+    found = []
+    for package in ("apache-hamilton", "apache-airflow"):
+        try:
+            found.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{package} not installed")
+    return f"hamilflow {__version__} ({', '.join(found)}, Python {sys.version.split()[0]})"
+
+
+_MODULE = "pipeline module, as an import path like examples.word_count.pipeline (repeatable)"
+_CONFIG = "NAME=VALUE config entry, VALUE as JSON or text (repeatable); selects @config.when variants"
+_OUTPUT_VAR = "output to compute (repeatable; default: every leaf of the pipeline)"
+_INPUT = (
+    "NAME=VALUE input (repeatable), VALUE read by the parameter's annotation: 2024-03-01 for a date, "
+    "ISO text for a datetime, numbers, true/false, JSON for lists and dicts, text as it is, null for Optional"
+)
+_LOGICAL_DATE = (
+    "run as Airflow's daily run of this date (2024-03-01, or an ISO date-time; UTC when no zone is given): "
+    "fills the inputs named like Airflow context values (ds, ts, logical_date, data_interval_start, "
+    "data_interval_end (+1 day), run_id, ...) as a scheduled @daily run does"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hamilflow",
+        description=__doc__.split("\n\n")[0],
+        epilog="Run `hamilflow COMMAND --help` for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=_version(), help="print the versions and exit")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error instead of a summary")
+    debug = argparse.ArgumentParser(add_help=False)  # `--debug` after the command too, without resetting it
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser(
+        "compile", parents=[debug], help="compile a pipeline into an Airflow DAG file, or check compiled files"
+    )
+    c.add_argument("-m", "--module", action="append", help=_MODULE)
+    c.add_argument("--dag-id", help="the DAG's id; also names the file airflow_dags/<dag_id>.py")
+    c.add_argument("--output-var", action="append", help=_OUTPUT_VAR)
+    c.add_argument("--config", action="append", help=_CONFIG)
+    c.add_argument(
+        "--param",
+        action="append",
+        help="NAME=VALUE default of a DAG param (repeatable), checked against the input's annotation",
+    )
+    c.add_argument("--schedule", default=None, help="cron expression or preset like @daily (default: no schedule)")
+    c.add_argument("--start-date", default="2024-01-01", help="the DAG's start_date, ISO (default 2024-01-01)")
+    c.add_argument("--catchup", action="store_true", help="let Airflow schedule the runs missed since start-date")
     c.add_argument("--retries", type=int, default=None, help="default retries of every task")
     c.add_argument("--grouping", default="default", choices=list(grouping.STRATEGIES), help="how nodes become tasks")
     c.add_argument("--store-url", default=None, help="artifact store: folder or fsspec URL")
@@ -234,26 +272,86 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="*", help="DAG files for --check/--recompile (default airflow_dags/*.py)")
     c.set_defaults(handler=_compile)
 
-    r = sub.add_parser("run", help="run a pipeline locally with the task runner")
-    r.add_argument("-m", "--module", action="append", required=True)
-    r.add_argument("--output-var", action="append")
-    r.add_argument("--input", action="append", help="NAME=VALUE input (repeatable)")
-    r.add_argument("--config", action="append")
-    r.add_argument("--executor", choices=["sync", "threads", "processes"], default="sync")
-    r.add_argument("--workers", type=int, default=None)
-    r.add_argument("--no-progress", action="store_true")
+    r = sub.add_parser("run", parents=[debug], help="run a pipeline locally with the task runner")
+    r.add_argument("-m", "--module", action="append", required=True, help=_MODULE)
+    r.add_argument("--output-var", action="append", help=_OUTPUT_VAR)
+    r.add_argument("--input", action="append", help=_INPUT)
+    r.add_argument("--config", action="append", help=_CONFIG)
+    r.add_argument("--logical-date", default=None, help=_LOGICAL_DATE)
+    r.add_argument("--dag-id", default=None, help="dag_id input for --logical-date (default: the module's path)")
+    r.add_argument(
+        "--executor",
+        choices=["sync", "threads", "processes"],
+        default="sync",
+        help="where tasks run: in this thread, a thread pool, or worker processes (default sync)",
+    )
+    r.add_argument("--workers", type=int, default=None, help="threads or processes to use (default: CPU count)")
+    r.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
     r.set_defaults(handler=_run)
 
-    a = sub.add_parser("airflow-test", help="run a compiled DAG file on an embedded Airflow (SQLite)")
-    a.add_argument("file")
-    a.add_argument("--conf", default=None, help="run conf as JSON (DAG params)")
+    v = sub.add_parser(
+        "validate", parents=[debug], help="report every problem of a pipeline at once; exit 1 when invalid (for CI)"
+    )
+    v.add_argument("-m", "--module", action="append", required=True, help=_MODULE)
+    v.add_argument("--output-var", action="append", help=_OUTPUT_VAR)
+    v.add_argument("--input", action="append", help=_INPUT + "; required inputs not given are problems")
+    v.add_argument("--config", action="append", help=_CONFIG)
+    v.add_argument(
+        "--logical-date",
+        default="2024-01-01",
+        help="the date whose Airflow context values fill context-named inputs (default 2024-01-01)",
+    )
+    v.add_argument("--airflow", action="store_true", help="also check that it compiles into an Airflow DAG")
+    v.add_argument("--dag-id", default=None, help="the DAG id that --airflow checks (default: validate)")
+    v.add_argument("--param", action="append", help="NAME=VALUE DAG param default that --airflow checks")
+    v.set_defaults(handler=cli_validate.command)
+
+    g = sub.add_parser("graph", parents=[debug], help="draw a pipeline: DOT, SVG/PNG (with Graphviz) or Mermaid")
+    g.add_argument("-m", "--module", action="append", required=True, help=_MODULE)
+    g.add_argument("--output-var", action="append", help="draw only what these outputs need (repeatable)")
+    g.add_argument("--config", action="append", help=_CONFIG)
+    g.add_argument(
+        "--format",
+        choices=["dot", "mermaid", "svg", "png", "pdf"],
+        default=None,
+        help="dot and mermaid are text (stdout without -o); svg, png and pdf need Graphviz's dot program "
+        "(default: from the -o suffix, else dot)",
+    )
+    g.add_argument("-o", "--output", default=None, help="file to write (default: stdout)")
+    g.add_argument("--plan", action="store_true", help="draw the plan's tasks as clusters of the nodes each one runs")
+    g.add_argument(
+        "--grouping",
+        default="default",
+        choices=list(grouping.STRATEGIES),
+        help="how nodes become tasks, for --plan (default: as compile does)",
+    )
+    g.set_defaults(handler=cli_graph.command)
+
+    a = sub.add_parser("airflow-test", parents=[debug], help="run a compiled DAG file on an embedded Airflow (SQLite)")
+    a.add_argument("file", help="the compiled DAG file to run")
+    a.add_argument(
+        "--conf", default=None, help="""run conf as a JSON object of DAG params, e.g. '{"corpus": "empty"}'"""
+    )
+    a.add_argument(
+        "--logical-date",
+        default=None,
+        help="the run's logical date (2024-03-01, or an ISO date-time; UTC when no zone is given), passed to "
+        "dag.test(logical_date=...)",
+    )
     a.add_argument("--home", default=".hamilflow/airflow", help="AIRFLOW_HOME for the embedded Airflow")
     a.set_defaults(handler=_airflow_test)
 
-    d = sub.add_parser("demo", help="compile examples/word_count and run it on an embedded Airflow")
-    d.add_argument("--home", default=".hamilflow/airflow")
+    d = sub.add_parser("demo", parents=[debug], help="compile examples/word_count and run it on an embedded Airflow")
+    d.add_argument("--home", default=".hamilflow/airflow", help="AIRFLOW_HOME for the embedded Airflow")
     d.set_defaults(handler=_demo)
     return parser
+
+
+def _summary(error: BaseException) -> str:
+    """One paragraph for an error raised by the user's code or a library: what, the notes, where."""
+    notes = " ".join(note.strip().rstrip(".") + "." for note in getattr(error, "__notes__", ()) if note.strip())
+    what = f"error: {cli_inputs.one_line(error)}{cli_inputs.where(error)}."
+    return f"{what} {notes + ' ' if notes else ''}Run with --debug for the traceback."
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -261,8 +359,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (GraphError, HamilflowError) as error:
+        if args.debug:
+            raise
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader of stdout went away (`hamilflow graph ... | head`): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a pipeline's own failure, or a library's: a summary, not a traceback
+        if args.debug:
+            raise
+        print(_summary(error), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
