@@ -442,6 +442,7 @@ class ArtifactStore:
         self.temp_max_age = _seconds(temp_max_age)
         self._swept: dict[str, float] = {}  # folder -> when this store's writes last swept it
         self._unsynced: list[str] = []  # artifacts written with sync=False, made durable by sync()
+        self._folders: set[str] = set()  # folders this store made or found, so a batch makes each once
         self._fs: Any = None
         url = url.removeprefix("file://")
         if "://" in url:
@@ -655,9 +656,9 @@ class ArtifactStore:
             return
         if _syncfs is not None:
             devices: dict[int, str] = {}
-            for path in pending:
+            for directory in dict.fromkeys(os.path.dirname(p) for p in pending):
                 with contextlib.suppress(OSError):
-                    devices.setdefault(os.stat(path).st_dev, path)
+                    devices.setdefault(os.stat(directory).st_dev, directory)
             if all(_syncfs(path) for path in devices.values()):
                 return
         for path in pending:
@@ -667,12 +668,20 @@ class ArtifactStore:
 
     def _put_local_stream(self, final: str, tmp: str, identity: bytes, head: bytes, value: Any, durable: bool) -> None:
         directory = os.path.dirname(final)
-        os.makedirs(directory, exist_ok=True)
+        if directory not in self._folders:
+            os.makedirs(directory, exist_ok=True)
+            if len(self._folders) > 10_000:
+                self._folders.clear()
+            self._folders.add(directory)
         try:
-            with open(tmp, "xb") as fh:
-                fh.write(bytes(_HEADER_LEN))  # the header's place: written once the digest is known
+            try:
+                fh = open(tmp, "xb")  # noqa: SIM115 - closed below
+            except FileNotFoundError:  # the folder went away (a run deleted): make it again
+                os.makedirs(directory, exist_ok=True)
+                fh = open(tmp, "xb")  # noqa: SIM115
+            with fh:
+                fh.write(bytes(_HEADER_LEN) + head)  # the header's place: written once the digest is known
                 hasher = hashlib.sha256(head)
-                fh.write(head)
                 writer = _HashingWriter(fh, hasher, _HEADER_LEN + len(head))
                 try:
                     _dump(value, writer)
