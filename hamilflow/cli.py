@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from hamilflow import cli_graph, cli_inputs, cli_validate
-from hamilflow.errors import GraphError, HamilflowError, SettingError
+from hamilflow.errors import ExecutionRequestError, GraphError, HamilflowError, SettingError
 from hamilflow.execution import grouping
 from hamilflow.runtime.context import CONTEXT_INPUTS
 
@@ -145,7 +145,10 @@ def _run(args: argparse.Namespace) -> int:
         .build()
     )
     outputs = args.output_var or dr.graph.leaves()
-    result = dr.execute(outputs, inputs=_inputs(args, dr.graph, outputs))
+    try:
+        result = dr.execute(outputs, inputs=_inputs(args, dr.graph, outputs))
+    except ExecutionRequestError as error:  # told in the command's terms: --input, not inputs={...}
+        raise GraphError(cli_inputs.in_command_line_terms(error.problems), header="Cannot run this request") from error
     for name, value in result.items():
         print(f"{name} = {value!r}" if "\n" not in repr(value) else f"{name} =\n{value}")
     return 0
@@ -160,7 +163,16 @@ def _airflow_test(args: argparse.Namespace) -> int:
         sys.path.insert(0, "")  # pipeline modules import from the current folder, as with `python -m`
     started = time.perf_counter()
     print(f"running {args.file} on an embedded Airflow (SQLite in {args.home}) ...", flush=True)
-    result = run_dag_file(args.file, run_conf=run_conf, logical_date=day, home=args.home)
+    try:
+        result = run_dag_file(args.file, run_conf=run_conf, logical_date=day, home=args.home)
+    except Exception as error:
+        if type(error).__name__ != "ParamValidationError":  # Airflow's, named so that Airflow is imported late
+            raise
+        reason = str(error).strip().splitlines()[0].rstrip(".")
+        raise SettingError(
+            f"--conf {args.conf!r}: Airflow refuses this run conf: {reason}. Give each param a JSON value of its "
+            f"type (the DAG's params are listed in {args.file}), or leave it out to use its default."
+        ) from error
     _report(result, time.perf_counter() - started)
     return 0 if result.state == "success" else 1
 

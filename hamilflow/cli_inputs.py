@@ -22,6 +22,7 @@ import importlib
 import json
 import os
 import pathlib
+import re
 import sys
 import traceback
 import types
@@ -127,8 +128,8 @@ def _scalar(text: str, annotation: Any) -> Any:
             value = parse_datetime(text)
         except ValueError:
             raise _Unfit("an ISO date-time, e.g. 2024-03-01T06:00:00+00:00") from None
-        if origin is not datetime.datetime and hasattr(origin, "instance"):  # pendulum.DateTime
-            value = origin.instance(value)
+        if not isinstance(value, origin):  # a subclass: pendulum.DateTime, pandas.Timestamp
+            value = origin.instance(value) if hasattr(origin, "instance") else origin(value)
         return value
     if issubclass(origin, datetime.date):
         try:
@@ -340,3 +341,8 @@ def param_defaults(items: Sequence[str] | None, modules: Sequence[str], config: 
         return untyped(items, "--param")  # compile_pipeline lists the graph's problems
     typed = typed_values(texts, graph, "--param")
     return {key: value if isinstance(value, _JSON_TYPES) else texts[key] for key, value in typed.items()}
+
+
+def in_command_line_terms(problems: Sequence[str]) -> list[str]:
+    """Request problems as a command-line user fixes them: ``inputs={'x': ...}`` becomes ``--input x=VALUE``."""
+    return [re.sub(r"inputs=\{'([^']+)': \.\.\.\}", r"--input \1=VALUE", problem) for problem in problems]

@@ -45,7 +45,7 @@ def command(args: argparse.Namespace) -> int:
         try:
             dr.validate_execution(outputs, inputs=inputs)
         except GraphError as error:
-            problems += error.problems
+            problems += cli_inputs.in_command_line_terms(error.problems)
         if args.airflow and not problems:
             problems += _compile_problems(args, outputs)
     if problems:

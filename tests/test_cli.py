@@ -365,6 +365,43 @@ def test_a_failing_node_is_a_summary_and_debug_shows_the_traceback(pipeline_modu
         main(["--debug", "run", "-m", name, "--no-progress", "--input", "x=0"])
 
 
+@pytest.mark.airflow
+def test_airflow_test_refuses_a_conf_of_the_wrong_type_in_one_paragraph(airflow_home, capsys) -> None:
+    dag = str(REPO / "airflow_dags/features.py")
+    code = main(["airflow-test", dag, "--home", str(airflow_home), "--conf", '{"events_per_day": "many"}'])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("""error: --conf '{"events_per_day": "many"}': Airflow refuses this run conf: """)
+    assert "events_per_day: 'many' is not of type 'integer'" in err and err.count("\n") == 1
+
+
+def test_a_missing_input_is_told_in_the_commands_terms(pipeline_module, capsys) -> None:
+    name = pipeline_module(FAILING)
+    assert main(["run", "-m", name, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "missing input 'x' (int), required by 'ratio'" in err and "Pass it as --input x=VALUE" in err
+
+
+def test_typed_parsing_keeps_the_annotated_class() -> None:
+    import typing
+
+    import pandas as pd
+    import pendulum
+
+    from hamilflow.cli_inputs import parse_typed
+
+    assert parse_typed("2024-03-01", pd.Timestamp, "--input", "t") == pd.Timestamp("2024-03-01")
+    assert isinstance(parse_typed("2024-03-01", pd.Timestamp, "--input", "t"), pd.Timestamp)
+    when = parse_typed("2024-03-01T01:00:00Z", pendulum.DateTime, "--input", "t")
+    assert isinstance(when, pendulum.DateTime) and when.isoformat() == "2024-03-01T01:00:00+00:00"
+    assert parse_typed("[1, 2]", tuple[int, ...], "--input", "t") == (1, 2)
+    assert parse_typed("b", typing.Literal["a", "b"], "--input", "t") == "b"
+    assert parse_typed("2", int | str, "--input", "t") == 2
+    assert parse_typed("two", int | str, "--input", "t") == "two"
+    assert parse_typed('{"a": 1}', typing.Any, "--input", "t") == {"a": 1}
+    assert Path(parse_typed("data/in.csv", Path, "--input", "t")) == Path("data/in.csv")
+
+
 # ---------------------------------------------------------------- validate
 
 
