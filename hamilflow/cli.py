@@ -251,7 +251,7 @@ _LOGICAL_DATE = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hamilflow",
-        description=__doc__.split("\n\n")[0],
+        description="Compile pipelines to Airflow DAG files, check them, run them, validate them, draw them.",
         epilog="Run `hamilflow COMMAND --help` for the options of a command.",
     )
     parser.add_argument("--version", action="version", version=_version(), help="print the versions and exit")
@@ -260,13 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
     debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    c = sub.add_parser(
-        "compile", parents=[debug], help="compile a pipeline into an Airflow DAG file, or check compiled files"
-    )
-    c.add_argument("-m", "--module", action="append", help=_MODULE)
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[debug], help=summary, description=summary[0].upper() + summary[1:] + ".")
+
+    c = command("compile", "compile a pipeline into an Airflow DAG file, or check compiled files")
+    c.add_argument("-m", "--module", action="append", metavar="MODULE", help=_MODULE)
     c.add_argument("--dag-id", help="the DAG's id; also names the file airflow_dags/<dag_id>.py")
-    c.add_argument("--output-var", action="append", help=_OUTPUT_VAR)
-    c.add_argument("--config", action="append", help=_CONFIG)
+    c.add_argument("--output-var", action="append", metavar="NAME", help=_OUTPUT_VAR)
+    c.add_argument("--config", action="append", metavar="NAME=VALUE", help=_CONFIG)
     c.add_argument(
         "--param",
         action="append",
@@ -284,13 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("files", nargs="*", help="DAG files for --check/--recompile (default airflow_dags/*.py)")
     c.set_defaults(handler=_compile)
 
-    r = sub.add_parser("run", parents=[debug], help="run a pipeline locally with the task runner")
-    r.add_argument("-m", "--module", action="append", required=True, help=_MODULE)
-    r.add_argument("--output-var", action="append", help=_OUTPUT_VAR)
-    r.add_argument("--input", action="append", help=_INPUT)
-    r.add_argument("--config", action="append", help=_CONFIG)
-    r.add_argument("--logical-date", default=None, help=_LOGICAL_DATE)
-    r.add_argument("--dag-id", default=None, help="dag_id input for --logical-date (default: the module's path)")
+    r = command("run", "run a pipeline locally with the task runner")
+    r.add_argument("-m", "--module", action="append", required=True, metavar="MODULE", help=_MODULE)
+    r.add_argument("--output-var", action="append", metavar="NAME", help=_OUTPUT_VAR)
+    r.add_argument("--input", action="append", metavar="NAME=VALUE", help=_INPUT)
+    r.add_argument("--config", action="append", metavar="NAME=VALUE", help=_CONFIG)
+    r.add_argument("--logical-date", default=None, metavar="DATE", help=_LOGICAL_DATE)
+    r.add_argument(
+        "--dag-id",
+        default=None,
+        help="dag_id input for --logical-date (default: the first module's path, dots as underscores)",
+    )
     r.add_argument(
         "--executor",
         choices=["sync", "threads", "processes"],
@@ -301,13 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
     r.set_defaults(handler=_run)
 
-    v = sub.add_parser(
-        "validate", parents=[debug], help="report every problem of a pipeline at once; exit 1 when invalid (for CI)"
+    v = command("validate", "report every problem of a pipeline at once; exit 1 when invalid (for CI)")
+    v.add_argument("-m", "--module", action="append", required=True, metavar="MODULE", help=_MODULE)
+    v.add_argument("--output-var", action="append", metavar="NAME", help=_OUTPUT_VAR)
+    v.add_argument(
+        "--input", action="append", metavar="NAME=VALUE", help=_INPUT + "; required inputs not given are problems"
     )
-    v.add_argument("-m", "--module", action="append", required=True, help=_MODULE)
-    v.add_argument("--output-var", action="append", help=_OUTPUT_VAR)
-    v.add_argument("--input", action="append", help=_INPUT + "; required inputs not given are problems")
-    v.add_argument("--config", action="append", help=_CONFIG)
+    v.add_argument("--config", action="append", metavar="NAME=VALUE", help=_CONFIG)
     v.add_argument(
         "--logical-date",
         default="2024-01-01",
@@ -318,10 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--param", action="append", help="NAME=VALUE DAG param default that --airflow checks")
     v.set_defaults(handler=cli_validate.command)
 
-    g = sub.add_parser("graph", parents=[debug], help="draw a pipeline: DOT, SVG/PNG (with Graphviz) or Mermaid")
-    g.add_argument("-m", "--module", action="append", required=True, help=_MODULE)
-    g.add_argument("--output-var", action="append", help="draw only what these outputs need (repeatable)")
-    g.add_argument("--config", action="append", help=_CONFIG)
+    g = command("graph", "draw a pipeline: DOT, SVG/PNG (with Graphviz) or Mermaid")
+    g.add_argument("-m", "--module", action="append", required=True, metavar="MODULE", help=_MODULE)
+    g.add_argument(
+        "--output-var", action="append", metavar="NAME", help="draw only what these outputs need (repeatable)"
+    )
+    g.add_argument("--config", action="append", metavar="NAME=VALUE", help=_CONFIG)
     g.add_argument(
         "--format",
         choices=["dot", "mermaid", "svg", "png", "pdf"],
@@ -339,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.set_defaults(handler=cli_graph.command)
 
-    a = sub.add_parser("airflow-test", parents=[debug], help="run a compiled DAG file on an embedded Airflow (SQLite)")
+    a = command("airflow-test", "run a compiled DAG file on an embedded Airflow (SQLite)")
     a.add_argument("file", help="the compiled DAG file to run")
     a.add_argument(
         "--conf", default=None, help="""run conf as a JSON object of DAG params, e.g. '{"corpus": "empty"}'"""
@@ -353,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--home", default=".hamilflow/airflow", help="AIRFLOW_HOME for the embedded Airflow")
     a.set_defaults(handler=_airflow_test)
 
-    d = sub.add_parser("demo", parents=[debug], help="compile examples/word_count and run it on an embedded Airflow")
+    d = command("demo", "compile examples/word_count and run it on an embedded Airflow")
     d.add_argument("--home", default=".hamilflow/airflow", help="AIRFLOW_HOME for the embedded Airflow")
     d.set_defaults(handler=_demo)
     return parser
