@@ -148,7 +148,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         result = dr.execute(outputs, inputs=_inputs(args, dr.graph, outputs))
     except ExecutionRequestError as error:  # told in the command's terms: --input, not inputs={...}
-        raise GraphError(cli_inputs.in_command_line_terms(error.problems), header="Cannot run this request") from error
+        raise ExecutionRequestError(cli_inputs.in_command_line_terms(error.problems)) from error
     for name, value in result.items():
         print(f"{name} = {value!r}" if "\n" not in repr(value) else f"{name} =\n{value}")
     return 0
