@@ -71,7 +71,8 @@ def _inputs(args: argparse.Namespace, graph: Any, outputs: Sequence[str]) -> dic
     if missing:
         names = ", ".join(f"'{name}'" for name in missing)
         raise SettingError(
-            f"input {names} is filled by Airflow from the run it belongs to: pass --logical-date, e.g. "
+            f"{'input' if len(missing) == 1 else 'inputs'} {names} {'is' if len(missing) == 1 else 'are'} filled by "
+            "Airflow from the run: pass --logical-date, e.g. "
             f"--logical-date 2024-03-01, to run as the daily run of that date does, or give "
             f"{'it' if len(missing) == 1 else 'each'} with --input {missing[0]}=VALUE."
         )
