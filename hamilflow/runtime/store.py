@@ -231,17 +231,30 @@ class _HashingWriter:
 
     SHA-256 and file writes both release the GIL, so a large piece (a DataFrame's block) is
     hashed on a helper thread while the file takes it: the write costs about the slower of
-    the two, not their sum, and no piece is copied.
+    the two, not their sum, and no piece is copied. A small artifact (an expander's item) is
+    kept in ``held`` until it is complete, then written once, header first: no seek back.
+    ``prefix`` is what the file holds before the payload once it spills (the header's place).
     """
 
-    def __init__(self, fh: Any, hasher: Any, position: int = 0) -> None:
+    def __init__(self, fh: Any, hasher: Any, position: int = 0, prefix: bytes | None = None) -> None:
         self.fh, self.hasher = fh, hasher
         self.position = position  # the file offset the next byte goes to
         self._pending: Any = None
+        self._prefix = prefix
+        self.held: list[bytes] | None = [] if prefix is not None else None
+        self._held_size = 0
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B") if not isinstance(data, bytes) else memoryview(data)
         self.position += view.nbytes
+        if self.held is not None:
+            if self._held_size + view.nbytes < _PARALLEL_HASH:
+                self.hasher.update(view)
+                self.held.append(bytes(view))
+                self._held_size += view.nbytes
+                return view.nbytes
+            _write_chunks(self.fh, b"".join((self._prefix or b"", *self.held)))  # spill: stream from here on
+            self.held = None
         self.finish()  # pieces are hashed in order
         if view.nbytes >= _PARALLEL_HASH:
             self._pending = _hasher_thread().submit(self.hasher.update, view)
@@ -680,15 +693,19 @@ class ArtifactStore:
                 os.makedirs(directory, exist_ok=True)
                 fh = open(tmp, "xb")  # noqa: SIM115
             with fh:
-                fh.write(bytes(_HEADER_LEN) + head)  # the header's place: written once the digest is known
                 hasher = hashlib.sha256(head)
-                writer = _HashingWriter(fh, hasher, _HEADER_LEN + len(head))
+                # the header's place is reserved, and written once the digest is known
+                writer = _HashingWriter(fh, hasher, _HEADER_LEN + len(head), prefix=bytes(_HEADER_LEN) + head)
                 try:
                     _dump(value, writer)
                 finally:
                     writer.finish()
-                fh.seek(0)
-                fh.write(self._header(identity, hasher.digest()))
+                header = self._header(identity, hasher.digest())
+                if writer.held is not None:  # small: all of it at once
+                    _write_chunks(fh, b"".join((header, head, *writer.held)))
+                else:
+                    fh.seek(0)
+                    fh.write(header)
                 fh.flush()
                 if durable:
                     os.fsync(fh.fileno())
