@@ -26,6 +26,7 @@ turns the cache off.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -166,8 +167,9 @@ class CachedPlan:
             self._loaded[name] = pickle.loads(blob)
         return self._loaded[name]
 
-    @property
+    @functools.cached_property
     def value_paths(self) -> dict[str, tuple[str, ...]]:
+        """The block path of every value, unpickled when first asked for."""
         return pickle.loads(self._value_paths_blob)
 
 
