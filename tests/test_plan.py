@@ -204,3 +204,50 @@ def test_the_fingerprint_of_a_sourceless_module_is_the_same_in_every_process(tmp
         for seed in (1, 2, 3, 4)
     }
     assert len(prints) == 1 and len(next(iter(prints))) == 16
+
+
+BASE = '''
+from hamilflow.function_modifiers import tag
+
+
+@tag(owner="a")
+def b(a: int, scale: int = 2) -> int:
+    """Doc."""
+    return (
+        a
+        * scale
+    )
+
+
+def c(b: int) -> int:
+    def inner(x):
+        return x + 1
+
+    return inner(b)
+'''
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ('owner="a"', 'owner="z"'),  # a decorator
+        ("scale: int = 2", "scale: int = 3"),  # a default
+        ("        * scale\n", "        + scale\n"),  # the middle of a multi-line expression
+        ("return x + 1", "return x + 2"),  # a nested function's body
+        ('"""Doc."""', '"""Other doc."""'),  # its docstring
+    ],
+)
+def test_the_fingerprint_follows_every_line_of_each_function_from_its_file(tmp_path, monkeypatch, change) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def fingerprint(source: str, name: str) -> str:
+        (tmp_path / f"{name}.py").write_text(source)
+        spec = importlib.util.spec_from_file_location(name, tmp_path / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        monkeypatch.setitem(sys.modules, name, module)  # Hamilton's decorators look their module up
+        spec.loader.exec_module(module)
+        return build_plan(FunctionGraph.from_modules(module), ["c"]).fingerprint
+
+    same = fingerprint(BASE + "\n\nUNRELATED = 1\n", "fp_same")
+    assert fingerprint(BASE, "fp_base") == same  # code outside the functions is not theirs
+    assert fingerprint(BASE.replace(*change), "fp_changed") != same
