@@ -402,3 +402,16 @@ def test_a_damaged_buffer_table_or_buffer_is_refused_before_unpickling(
     with pytest.raises(ArtifactIntegrityError, match="checksum"):
         store.get(ref)
     assert calls == []
+
+
+def test_a_file_system_that_cannot_map_files_is_read_instead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    np = pytest.importorskip("numpy")
+    store = ArtifactStore(tmp_path, secret="k")
+    ref = store.put(store.ref("d", "r", "n"), np.arange(1 << 18))
+
+    def no_mmap(*args, **kwargs):
+        raise OSError("mmap not supported")
+
+    monkeypatch.setattr(store_mod.mmap, "mmap", no_mmap)
+    got = store.get(ref)
+    assert (got == np.arange(1 << 18)).all() and got.flags.writeable

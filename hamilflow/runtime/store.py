@@ -776,12 +776,15 @@ class ArtifactStore:
             if self._fs is None:
                 with open(path, "rb") as fh:
                     size = os.fstat(fh.fileno()).st_size
-                    if size < _MMAP_FROM:
+                    blob = None
+                    if size >= _MMAP_FROM:
+                        # mapped copy-on-write: hashed where it lies, and its buffers become the arrays' memory
+                        with contextlib.suppress(OSError, ValueError):  # a file system that cannot map: read it
+                            blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+                    if blob is None:
                         blob = bytearray(size)
                         fh.readinto(blob)
                         return self._decode(ref, blob)
-                    # mapped copy-on-write: hashed where it lies, and its buffers become the arrays' memory
-                    blob = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
                 with contextlib.suppress(AttributeError, OSError):
                     blob.madvise(mmap.MADV_SEQUENTIAL)
                 return self._decode(ref, blob)
