@@ -184,6 +184,7 @@ def _write_chunks(fh: Any, data: bytes) -> None:
         fh.write(view[start : start + _CHUNK])
 
 
+_FSYNC_EACH_UP_TO = 8  # a sync() of at most this many writes fsyncs each; more take one syncfs
 _PARALLEL_HASH = 1 << 20  # pieces at least this large are hashed on a helper thread while the file takes them
 _hash_pool: tuple[int, Any] | None = None  # (pid, executor): a forked worker makes its own
 
@@ -661,13 +662,14 @@ class ArtifactStore:
     def sync(self) -> None:
         """Make every write this store made with ``sync=False`` durable (file and folder entries).
 
-        On Linux one ``syncfs`` per file system flushes them all; elsewhere each file and folder
-        is fsynced. Call it before anything refers to those artifacts (a manifest, an XCom).
+        A few are fsynced one by one with their folders; more, on Linux, by one ``syncfs`` per
+        file system (which also flushes what others wrote there, so it pays only for a batch).
+        Call it before anything refers to those artifacts (a manifest, an XCom).
         """
         pending, self._unsynced = self._unsynced, []
         if not pending or not self.durable:
             return
-        if _syncfs is not None:
+        if _syncfs is not None and len(pending) > _FSYNC_EACH_UP_TO:
             devices: dict[int, str] = {}
             for directory in dict.fromkeys(os.path.dirname(p) for p in pending):
                 with contextlib.suppress(OSError):
