@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import datetime
 import enum
-import importlib
 import json
 import os
 import pathlib
 import re
-import sys
 import traceback
 import types
 import typing
 from typing import Any, Mapping, Sequence
 
-from hamilflow import htypes
-from hamilflow.errors import GraphError, HamilflowError, SettingError
+from hamilflow import frontend, htypes
+from hamilflow.errors import GraphError, ModuleImportError, SettingError
 from hamilflow.runtime.context import CONTEXT_INPUTS
 
 _TRUE = ("true", "yes", "y", "1", "on")
@@ -270,32 +268,14 @@ def untyped(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
 
 
 def import_modules(names: Sequence[str]) -> list[Any]:
-    """Import the pipeline modules from the current folder too (as ``python -m``); one paragraph per failure."""
-    if "" not in sys.path and "." not in sys.path:
-        sys.path.insert(0, "")
+    """The ``-m`` modules, imported from the current folder too (as ``python -m``); one paragraph per failure."""
     modules = []
     for name in names:
         try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as error:
-            if error.name is not None and not name.startswith(error.name):
-                raise HamilflowError(
-                    f"cannot import module '{name}' (-m {name}): it imports '{error.name}', which is not installed "
-                    f"in this environment ({sys.executable}). Install it there, or fix the import."
-                ) from error
-            hint = (
-                f" -m takes a module's import path, like {name.removesuffix('.py').replace('/', '.')}, not a file path."
-                if name.endswith(".py") or "/" in name
-                else ""
-            )
-            raise HamilflowError(
-                f"cannot import module '{name}' (-m {name}): {error}.{hint} Is it on PYTHONPATH?"
-            ) from error
-        except Exception as error:  # the module runs and fails: say where, in the user's file
-            raise HamilflowError(
-                f"cannot import module '{name}' (-m {name}): {one_line(error)}{where(error)}. Fix the module, or "
-                "run with --debug to see the traceback."
-            ) from error
+            modules += frontend.import_modules([name])
+        except ModuleImportError as error:
+            said = f"cannot import module '{name}'"
+            raise ModuleImportError(str(error).replace(said, f"{said} (-m {name})", 1)) from error
     return modules
 
 

@@ -26,6 +26,10 @@ class GraphError(HamilflowError, ValueError):
         super().__init__("\n".join(lines))
 
 
+class ModuleImportError(HamilflowError, ImportError):
+    """A pipeline module named by import path cannot be imported here; the message says why and how to fix it."""
+
+
 class ResultError(HamilflowError, ValueError):
     """The outputs cannot be shaped into the result the result builder makes."""
 

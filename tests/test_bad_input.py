@@ -1350,7 +1350,7 @@ COMMAND = [
         HamilflowError,
         what="cannot import module 'bad_no_such_module'",
         where="-m bad_no_such_module",
-        fix="Is it on PYTHONPATH?",
+        fix="on PYTHONPATH",
     ),
     Case(
         "run-a-file-path-as-module",
@@ -1359,7 +1359,7 @@ COMMAND = [
         HamilflowError,
         what="cannot import module 'pipelines/bad.py'",
         where="-m pipelines/bad.py",
-        fix="-m takes a module's import path, like pipelines.bad",
+        fix="by its import path, like pipelines.bad",
     ),
     Case(
         "run-input-without-equals",

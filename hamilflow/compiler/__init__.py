@@ -22,9 +22,7 @@ that :func:`check_dag_file` can compile it again and compare.
 from __future__ import annotations
 
 import ast
-import importlib
 import inspect
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,9 +32,10 @@ from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
 from hamilflow.compiler.render import render
 from hamilflow.compiler.settings import block_chunking, check_dag_settings, check_task_ids, dag_settings
-from hamilflow.errors import GraphError, HamilflowError
+from hamilflow.errors import GraphError, HamilflowError, ModuleImportError
 from hamilflow.execution import grouping
 from hamilflow.execution.plan import Plan, build_plan
+from hamilflow.frontend import import_modules
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime.spec import PipelineSpec
 
@@ -74,15 +73,10 @@ class CompiledDag:
 
 
 def _import(modules: list[str]) -> list:
-    if "" not in sys.path and "." not in sys.path:
-        sys.path.insert(0, "")  # like `python -m`, let the current folder's packages import
-    loaded = []
-    for name in modules:
-        try:
-            loaded.append(importlib.import_module(name))
-        except ImportError as error:
-            raise CompileError([f"cannot import module '{name}': {error}. Is it on PYTHONPATH?"]) from error
-    return loaded
+    try:
+        return import_modules(modules)  # like `python -m`, the current folder's packages import
+    except ModuleImportError as error:
+        raise CompileError([str(error)]) from error
 
 
 def compile_pipeline(options: CompileOptions) -> CompiledDag:
