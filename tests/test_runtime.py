@@ -390,3 +390,16 @@ def test_a_plan_cache_folder_others_can_write_to_is_not_used(tmp_path, monkeypat
     monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", str(tmp_path / "private"))
     assert plan_cache.cache_dir() == tmp_path / "private"
     assert (tmp_path / "private").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_worker_that_cannot_import_the_pipeline_names_the_module_its_sys_path_and_the_fix() -> None:
+    from hamilflow.errors import ModuleImportError
+    from hamilflow.runtime.spec import PipelineSpec
+    from hamilflow.runtime.task import load
+
+    spec = PipelineSpec(dag_id="gone", modules=("pipelines_not_deployed.daily",), final_vars=("x",), fingerprint="0")
+    with pytest.raises(ModuleImportError) as info:
+        load(spec)
+    message = str(info.value)
+    assert "cannot import module 'pipelines_not_deployed.daily'" in message
+    assert "sys.path = [" in message and "PYTHONPATH" in message and "every worker" in message

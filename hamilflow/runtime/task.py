@@ -38,13 +38,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import os
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from hamilflow.errors import HamilflowError, add_note
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan, gather_inputs
+from hamilflow.frontend import import_modules
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime import plan_cache
 from hamilflow.runtime.spec import PipelineSpec
@@ -128,7 +128,7 @@ class LoadedPipeline:
 
     def _build(self) -> None:
         spec = self.spec
-        self.modules = [importlib.import_module(name) for name in spec.modules]
+        self.modules = import_modules(spec.modules, from_current_folder=False)  # a worker's sys.path, as deployed
         self.graph = FunctionGraph.from_modules(*self.modules, config=spec.config)
         self.plan: Plan = build_plan(self.graph, spec.final_vars, grouping=spec.grouping_strategy())
         if self.plan.fingerprint != spec.fingerprint:
@@ -192,7 +192,7 @@ def load(spec: PipelineSpec) -> LoadedPipeline:
     """The loaded pipeline for ``spec``, once per process (again if its modules were re-imported): from the
     worker's plan cache when every file it was built from is unchanged, else built, checked and cached."""
     with _without_gc():
-        modules = tuple(id(importlib.import_module(name)) for name in spec.modules)  # a dict lookup once imported
+        modules = tuple(id(m) for m in import_modules(spec.modules, from_current_folder=False))  # cheap once imported
         key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars, modules)
         if key in _LOADED:
             return _LOADED[key]
