@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import importlib
 import json
+import os
 import sys
+import time
 import types
 import uuid
 from pathlib import Path
@@ -403,3 +405,21 @@ def test_a_worker_that_cannot_import_the_pipeline_names_the_module_its_sys_path_
     message = str(info.value)
     assert "cannot import module 'pipelines_not_deployed.daily'" in message
     assert "sys.path = [" in message and "PYTHONPATH" in message and "every worker" in message
+
+
+def test_the_plan_cache_keeps_the_plans_written_last(tmp_path, monkeypatch) -> None:
+    from hamilflow.runtime import plan_cache
+
+    folder = tmp_path / "plans"
+    monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", str(folder))
+    monkeypatch.setattr(plan_cache, "KEEP", 2)
+    folder.mkdir(mode=0o700)
+    for i, age in enumerate((300, 200, 100)):
+        old = folder / f"old{i}.pkl"
+        old.write_bytes(b"")
+        os.utime(old, (time.time() - age, time.time() - age))
+    compiled = _compile(tmp_path, [WORD_COUNT], "wc_pruned", final_vars=["total_words"])
+    _fresh_process(monkeypatch)
+    load(compiled.spec)
+
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["old2.pkl", f"{plan_cache._key(compiled.spec)}.pkl"])

@@ -19,8 +19,8 @@ Each task's entry (its :class:`~hamilflow.execution.plan.TaskSpec` and its nodes
 to the user's functions by module and name) is pickled on its own, so a reader unpickles one
 task, not 5,000. The folder is private: ``$HAMILFLOW_PLAN_CACHE``, else
 ``<temp dir>/hamilflow-plans-<uid>``, created with mode 0700; a folder that another user owns
-or can write to is not used (its pickles could run anyone's code). ``HAMILFLOW_PLAN_CACHE=off``
-turns the cache off.
+or can write to is not used (its pickles could run anyone's code). It keeps the :data:`KEEP`
+plans written last. ``HAMILFLOW_PLAN_CACHE=off`` turns the cache off.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
 CACHE_FORMAT = 1
 _ENV = "HAMILFLOW_PLAN_CACHE"
+KEEP = 64  # cached plans kept per folder, the most recently written; older code versions go
+_TEMP_AGE = 3600.0  # seconds after which a writer's temp file is taken for abandoned
 # hamilflow's modules that turn functions into a plan: a change to them may change the plan
 _PLANNING_MODULES = (
     "hamilflow.frontend",
@@ -138,7 +141,24 @@ def write(spec: PipelineSpec, graph: FunctionGraph, plan: Plan, modules: list[An
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         return None
+    _prune(folder)
     return path
+
+
+def _prune(folder: Path) -> None:
+    """Keep the :data:`KEEP` most recent plans (a worker outlives many code versions) and no stale temp file."""
+    with contextlib.suppress(OSError):
+        now = time.time()
+        plans = []
+        for entry in os.scandir(folder):
+            if entry.name.endswith(".pkl") and not entry.name.startswith("."):
+                plans.append((entry.stat().st_mtime, entry.path))
+            elif entry.name.endswith(".tmp") and now - entry.stat().st_mtime > _TEMP_AGE:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+        for _, path in sorted(plans)[:-KEEP]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 def _dumps(entry: tuple) -> bytes:
