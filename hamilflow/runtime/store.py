@@ -93,7 +93,14 @@ import cloudpickle
 
 from hamilflow.errors import HamilflowError, SettingError
 
-__all__ = ["ArtifactIntegrityError", "ArtifactNotFoundError", "ArtifactStore", "StoreError", "store_from_env"]
+__all__ = [
+    "ArtifactIntegrityError",
+    "ArtifactNotFoundError",
+    "ArtifactStore",
+    "StoreError",
+    "default_store_url",
+    "store_from_env",
+]
 
 MAGIC = b"HFSTOR"
 FORMAT_VERSION = 3
@@ -969,8 +976,18 @@ def _settings_from_env() -> dict[str, Any]:
 _FROM_ENV: dict[tuple, ArtifactStore] = {}
 
 
+def default_store_url() -> str:
+    """Where artifacts go unless told: ``$HAMILFLOW_STORE_URL``, else ``$AIRFLOW_HOME/hamilflow-artifacts``
+    (an Airflow deployment's own folder), else ``./.hamilflow/artifacts``. The one home of this rule."""
+    if os.environ.get(_ENV_URL):
+        return os.environ[_ENV_URL]
+    if os.environ.get("AIRFLOW_HOME"):
+        return os.path.join(os.environ["AIRFLOW_HOME"], "hamilflow-artifacts")
+    return os.path.abspath(_DEFAULT_URL)
+
+
 def store_from_env(url: str | os.PathLike[str] | None = None) -> ArtifactStore:
-    """The store at ``url`` (else ``$HAMILFLOW_STORE_URL``, else ``./.hamilflow/artifacts``), configured
+    """The store at ``url`` (else :func:`default_store_url`), configured
     by the environment *now*: ``HAMILFLOW_STORE_SECRET``, ``HAMILFLOW_STORE_VERIFY_SECRETS``,
     ``HAMILFLOW_STORE_NAMESPACE``, ``HAMILFLOW_STORE_DURABLE``.
 
@@ -982,7 +999,7 @@ def store_from_env(url: str | os.PathLike[str] | None = None) -> ArtifactStore:
         >>> store_from_env("memory://doc-env") is store_from_env("memory://doc-env")
         True
     """
-    url = os.fspath(url) if url is not None else os.environ.get(_ENV_URL) or _DEFAULT_URL
+    url = os.fspath(url) if url is not None else default_store_url()
     local = url.removeprefix("file://")
     if "://" not in local:  # a relative folder means the current directory's
         url = str(Path(local).expanduser().absolute())

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from hamilflow.errors import HamilflowError, add_note
@@ -86,21 +85,12 @@ class StalePipelineError(HamilflowError):
     """The DAG file was compiled from different pipeline code than the worker imports."""
 
 
-def default_store_url() -> str:
-    """``$HAMILFLOW_STORE_URL``, else ``$AIRFLOW_HOME/hamilflow-artifacts``, else ``./.hamilflow/artifacts``."""
-    if os.environ.get("HAMILFLOW_STORE_URL"):
-        return os.environ["HAMILFLOW_STORE_URL"]
-    if os.environ.get("AIRFLOW_HOME"):
-        return os.path.join(os.environ["AIRFLOW_HOME"], "hamilflow-artifacts")
-    return os.path.abspath(".hamilflow/artifacts")
-
-
 def open_store(spec: PipelineSpec) -> ArtifactStore:
     """The store a pipeline writes to: the spec's URL, else the environment's default.
 
     Opened per task from the environment of that moment, so a rotated key is seen.
     """
-    return store_from_env(spec.store_url or default_store_url())
+    return store_from_env(spec.store_url)  # None: default_store_url(), the store module's rule
 
 
 def _short(value: Any, limit: int = 60) -> str:
