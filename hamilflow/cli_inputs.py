@@ -19,10 +19,8 @@ from __future__ import annotations
 import datetime
 import enum
 import json
-import os
 import pathlib
 import re
-import traceback
 import types
 import typing
 from typing import Any, Mapping, Sequence
@@ -286,17 +284,7 @@ def one_line(error: BaseException) -> str:
 
 def where(error: BaseException) -> str:
     """`` (at file:line)``: the innermost frame of the user's code, outside hamilflow and installed packages."""
-    if isinstance(error, SyntaxError) and error.filename:
-        return f" (at {error.filename}:{error.lineno})"
-    package = os.path.dirname(os.path.abspath(__file__))
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if not os.path.abspath(frame.filename).startswith(package)
-        and "site-packages" not in frame.filename
-        and not frame.filename.startswith("<frozen")
-    ]
-    return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return frontend.where_in_user_code(error)
 
 
 def graph_of(modules: Sequence[str], config: Sequence[str] | None) -> Any:

@@ -79,13 +79,13 @@ def import_modules(names: Iterable[str], *, from_current_folder: bool = True) ->
             ) from error
         except Exception as error:  # the module runs and fails: say where, in the user's file
             raise ModuleImportError(
-                f"cannot import module '{name}': {type(error).__name__}: {error}{_where_in_user_code(error)}. "
+                f"cannot import module '{name}': {type(error).__name__}: {error}{where_in_user_code(error)}. "
                 "Fix the module."
             ) from error
     return modules
 
 
-def _where_in_user_code(error: BaseException) -> str:
+def where_in_user_code(error: BaseException) -> str:
     """`` (at file:line)``: the innermost frame outside hamilflow, installed packages and the import machinery."""
     if isinstance(error, SyntaxError) and error.filename:
         return f" (at {error.filename}:{error.lineno})"
