@@ -84,7 +84,6 @@ import shutil
 import socket
 import sys
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -186,9 +185,11 @@ def _fit(part: str) -> str:
 
 def _write_chunks(fh: Any, data: bytes) -> None:
     """Write ``data`` to ``fh`` in chunks (a seam the tests use to simulate a crash)."""
-    view = memoryview(data)
-    for start in range(0, len(view), _CHUNK):
-        fh.write(view[start : start + _CHUNK])
+    view = memoryview(data).cast("B")
+    start = 0
+    while start < len(view):
+        written = fh.write(view[start : start + _CHUNK])
+        start += len(view[start : start + _CHUNK]) if written is None else written  # a raw file may write less
 
 
 _FSYNC_EACH_UP_TO = 8  # a sync() of at most this many writes fsyncs each; more take one syncfs
@@ -244,8 +245,10 @@ class _HashingWriter:
     ``prefix`` is what the file holds before the payload once it spills (the header's place).
     """
 
-    def __init__(self, fh: Any, hasher: Any, position: int = 0, prefix: bytes | None = None) -> None:
-        self.fh, self.hasher = fh, hasher
+    def __init__(
+        self, fh: Any, hasher: Any, position: int = 0, prefix: bytes | None = None, opener: Any = None
+    ) -> None:
+        self.fh, self.hasher, self._opener = fh, hasher, opener  # opener: gives the file when it spills
         self.position = position  # the file offset the next byte goes to
         self._pending: Any = None
         self._prefix = prefix
@@ -261,6 +264,8 @@ class _HashingWriter:
                 self.held.append(bytes(view))
                 self._held_size += view.nbytes
                 return view.nbytes
+            if self.fh is None:
+                self.fh = self._opener()
             _write_chunks(self.fh, b"".join((self._prefix or b"", *self.held)))  # spill: stream from here on
             self.held = None
         self.finish()  # pieces are hashed in order
@@ -275,6 +280,17 @@ class _HashingWriter:
         if self._pending is not None:
             pending, self._pending = self._pending, None
             pending.result()
+
+
+def _create_raw(tmp: str, directory: str) -> Any:
+    """A new file, unbuffered (it takes one write), made again with its folder if the folder went away."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(tmp, flags, 0o666)
+    except FileNotFoundError:
+        os.makedirs(directory, exist_ok=True)
+        fd = os.open(tmp, flags, 0o666)
+    return open(fd, "wb", buffering=0)  # noqa: SIM115 - the caller closes it
 
 
 def _trailer(stream_length: int, lengths: list[int]) -> bytes:
@@ -645,7 +661,7 @@ class ArtifactStore:
         """
         parts = _check_ref(ref)
         final = self._path(*parts)
-        tmp_name = f".{_fit(parts[-1])[:64]}.{_machine()}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        tmp_name = f".{_fit(parts[-1])[:64]}.{_machine()}.{os.getpid()}.{os.urandom(16).hex()}.tmp"
         if self._fs is None:
             directory = os.path.dirname(final)
             identity, head = self._identity_head(ref)
@@ -695,31 +711,41 @@ class ArtifactStore:
             if len(self._folders) > 10_000:
                 self._folders.clear()
             self._folders.add(directory)
-        try:
+
+        def create() -> Any:
             try:
-                fh = open(tmp, "xb")  # noqa: SIM115 - closed below
+                return open(tmp, "xb")  # noqa: SIM115 - closed below
             except FileNotFoundError:  # the folder went away (a run deleted): make it again
                 os.makedirs(directory, exist_ok=True)
-                fh = open(tmp, "xb")  # noqa: SIM115
-            with fh:
-                hasher = hashlib.sha256(head)
-                # the header's place is reserved, and written once the digest is known
-                writer = _HashingWriter(fh, hasher, _HEADER_LEN + len(head), prefix=bytes(_HEADER_LEN) + head)
-                try:
-                    _dump(value, writer)
-                finally:
-                    writer.finish()
-                header = self._header(identity, hasher.digest())
-                if writer.held is not None:  # small: all of it at once
+                return open(tmp, "xb")  # noqa: SIM115
+
+        writer = None
+        try:
+            hasher = hashlib.sha256(head)
+            # the header's place is reserved, and written once the digest is known; a small artifact is
+            # held until complete and written in one piece, a large one streams into the file it opens
+            writer = _HashingWriter(None, hasher, _HEADER_LEN + len(head), bytes(_HEADER_LEN) + head, create)
+            try:
+                _dump(value, writer)
+            finally:
+                writer.finish()
+            header = self._header(identity, hasher.digest())
+            if writer.held is not None:
+                with _create_raw(tmp, directory) as fh:
                     _write_chunks(fh, b"".join((header, head, *writer.held)))
-                else:
+                    if durable:
+                        os.fsync(fh.fileno())
+            else:
+                with writer.fh as fh:
                     fh.seek(0)
                     fh.write(header)
-                fh.flush()
-                if durable:
-                    os.fsync(fh.fileno())
+                    fh.flush()
+                    if durable:
+                        os.fsync(fh.fileno())
             os.replace(tmp, final)
         except BaseException:
+            if writer is not None and writer.fh is not None:
+                writer.fh.close()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
