@@ -116,6 +116,7 @@ def _compile(args: argparse.Namespace) -> int:
         start_date=args.start_date,
         catchup=args.catchup,
         retries=args.retries,
+        items_per_task=args.items_per_task,
         grouping=args.grouping,
         store_url=args.store_url,
         output=args.output,
@@ -278,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--start-date", default="2024-01-01", help="the DAG's start_date, ISO (default 2024-01-01)")
     c.add_argument("--catchup", action="store_true", help="let Airflow schedule the runs missed since start-date")
     c.add_argument("--retries", type=int, default=None, help="default retries of every task")
+    c.add_argument(
+        "--items-per-task",
+        default=None,
+        metavar="N|auto",
+        help="items each mapped task instance runs (default: auto, from the deployment's parallelism, "
+        "max_active_tasks and pool)",
+    )
     c.add_argument("--grouping", default="default", choices=list(grouping.STRATEGIES), help="how nodes become tasks")
     c.add_argument("--store-url", default=None, help="artifact store: folder or fsspec URL")
     c.add_argument("--output", default=None, help="DAG file path (default airflow_dags/<dag_id>.py)")

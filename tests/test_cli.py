@@ -546,3 +546,12 @@ def test_every_option_of_every_command_has_help_text() -> None:
     assert undocumented == []
     for command in commands.choices.values():
         assert "--debug" in command.format_help()
+
+
+def test_compile_takes_how_many_items_each_mapped_instance_runs(in_repo, tmp_path) -> None:
+    from hamilflow.compiler import embedded_spec
+
+    output = tmp_path / "wc.py"
+    args = ["compile", "-m", "examples.word_count.pipeline", "--dag-id", "wc", "--output-var", "total_words"]
+    assert main([*args, "--items-per-task", "2", "--output", str(output)]) == 0
+    assert embedded_spec(output)["chunking"] == {"url": {"items_per_task": 2}}
