@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import copy
 import difflib
-import inspect
 import sys
 import types
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import cloudpickle
 
 from hamilflow import base, htypes, visualize
+from hamilflow.arguments import as_output_list, check_modules, driver_adapters, mapping
 from hamilflow.errors import ExecutionRequestError, GraphError, HamilflowWarning, SettingError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy, GroupNodesAllAsOne
@@ -65,108 +65,6 @@ def _output_name(output: Any, module_names: set[str], position: int = 0) -> str:
             f"final_vars[{position}]: cannot request {output!r} ({type(output).__name__}): name an output by string, "
             "by a function of the modules or by a Variable."
         ]
-    )
-
-
-def _listed(final_vars: Any, example: str) -> list[Any]:
-    """``final_vars`` as a list; refuses what would be misread (a lone name, read letter by letter)."""
-    if isinstance(final_vars, (str, bytes)):
-        name = final_vars if isinstance(final_vars, str) else final_vars.decode(errors="replace")
-        kind = "string" if isinstance(final_vars, str) else "bytes"
-        raise ExecutionRequestError(
-            [f"final_vars must be a list of outputs, not the {kind} {final_vars!r}: write [{name!r}]."]
-        )
-    if final_vars is None:
-        raise ExecutionRequestError([f"final_vars is None: name the outputs to compute in a list, e.g. [{example!r}]."])
-    try:
-        return list(final_vars)
-    except TypeError:
-        raise ExecutionRequestError(
-            [
-                f"final_vars must be a list of outputs, not {type(final_vars).__name__} {final_vars!r}: name the "
-                f"outputs to compute in a list, e.g. [{example!r}]."
-            ]
-        ) from None
-
-
-def _mapping(value: Any, argument: str, example: Callable[[], str]) -> Mapping[str, Any]:
-    """``inputs=`` or ``overrides=`` as given, refusing anything but a mapping of names to values."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ExecutionRequestError(
-            [
-                f"{argument} must be a dict of names to values, not {type(value).__name__}: write "
-                f"{argument}={{{example()!r}: ...}}."
-            ]
-        )
-    return value
-
-
-def _check_modules(modules: tuple[Any, ...], call: str) -> None:
-    """Refuse anything but imported modules, naming the usual slip (a name, a list, None)."""
-    for module in modules:
-        if isinstance(module, types.ModuleType):
-            continue
-        if isinstance(module, str):
-            problem = (
-                f"modules must be imported modules, not the string {module!r}: pass "
-                f"importlib.import_module({module!r})."
-            )
-        elif isinstance(module, (list, tuple)):
-            problem = f"got a {type(module).__name__} of modules: pass them as separate arguments, {call}*modules)."
-        elif module is None:
-            problem = f"modules must be imported modules, not None: pass imported modules, e.g. {call}my_pipeline)."
-        else:
-            problem = (
-                f"modules must be imported modules, not {type(module).__name__} {module!r}: pass imported modules, "
-                f"e.g. {call}my_pipeline)."
-            )
-        raise SettingError(f"{call.rstrip('({}, ')}: {problem}")
-
-
-def _is_static_builder(candidate: type) -> bool:
-    return isinstance(inspect.getattr_static(candidate, "build_result", None), staticmethod)
-
-
-def _adapter_instance(item: Any, call: str) -> Any:
-    """``item``, which must be an adapter instance; a result-builder class is used, with a warning.
-
-    Hamilton takes classes silently (and ignores them). A graph adapter's class cannot run nodes, so
-    it is refused; a result builder's ``build_result`` is static, so its class builds results as an
-    instance would, and is kept (Hamilton's ports keep working) with a warning.
-    """
-    if not isinstance(item, type):
-        return item
-    name = item.__name__
-    if not issubclass(item, base.HamiltonGraphAdapter) and _is_static_builder(item):
-        HamilflowWarning.emit(
-            f"{call}: {name} is a class; it is used as the result builder, since its build_result is static. "
-            f"To say what you mean, pass an instance: {name}()."
-        )
-        return item
-    raise SettingError(f"{call}: {name} is a class, and an adapter must be an object: pass an instance: {name}().")
-
-
-def _driver_adapters(adapter: Any) -> Any:
-    """Driver's ``adapter=``, made usable: a result builder alone is wrapped in a plain graph adapter."""
-    if isinstance(adapter, (list, tuple)):
-        return [_driver_adapters(item) for item in adapter]
-    if adapter is None or is_lifecycle_adapter(adapter) or isinstance(adapter, base.HamiltonGraphAdapter):
-        return adapter
-    shown = adapter.__name__ if isinstance(adapter, type) else repr(adapter)
-    if isinstance(adapter, type) and issubclass(adapter, base.HamiltonGraphAdapter):
-        raise SettingError(
-            f"adapter={shown} is a class, and an adapter must be an object: pass an instance: {shown}()."
-        )
-    if isinstance(adapter, base.ResultMixin) or (isinstance(adapter, type) and _is_static_builder(adapter)):
-        # as Hamilton's Driver accepts a result builder alone: nodes are plain calls, it shapes the result
-        return base.SimplePythonGraphAdapter(_adapter_instance(adapter, f"adapter={shown}"))
-    if all(hasattr(adapter, m) for m in ("execute_node", "check_input_type", "check_node_type_equivalence")):
-        return adapter  # an adapter ported from Hamilton that does not subclass ours
-    raise SettingError(
-        f"adapter={shown} is not a graph adapter, a result builder or a Hamilton lifecycle adapter: pass one, "
-        "e.g. adapter=base.SimplePythonGraphAdapter(base.DictResult())."
     )
 
 
@@ -234,8 +132,8 @@ class Driver:
                 f"Driver({config!r}, ...): the config must be a dict of names to values, not "
                 f"{type(config).__name__}. Write Driver({{}}, ...) for no config."
             )
-        _check_modules(modules, "Driver({}, ")
-        adapter = _driver_adapters(adapter)
+        check_modules(modules, "Driver({}, ")
+        adapter = driver_adapters(adapter)
         given = adapter if isinstance(adapter, (list, tuple)) else [] if adapter is None else [adapter]
         graph_adapters = [a for a in given if not is_lifecycle_adapter(a)]
         if len(graph_adapters) > 1:
@@ -360,8 +258,8 @@ class Driver:
     ) -> Any:
         """Run a request between the lifecycle adapters' graph hooks, as Hamilton does."""
         final_vars = self._output_names(final_vars)  # checked before any hook runs
-        inputs = _mapping(inputs, "inputs", lambda: self._first_name(external=True))
-        overrides = _mapping(overrides, "overrides", lambda: self._first_name(external=False))
+        inputs = mapping(inputs, "inputs", lambda: self._first_name(external=True))
+        overrides = mapping(overrides, "overrides", lambda: self._first_name(external=False))
         self._warn_unknown_names(final_vars, inputs, overrides)
         lifecycle = self.lifecycle
         if lifecycle is None:
@@ -411,7 +309,7 @@ class Driver:
     def _output_names(self, final_vars: Any) -> list[str]:
         if type(final_vars) is list and all(type(v) is str for v in final_vars):
             return list(dict.fromkeys(final_vars))  # the usual request, checked at no cost
-        listed = _listed(final_vars, next(iter(self.graph.leaves()), "my_output"))
+        listed = as_output_list(final_vars, next(iter(self.graph.leaves()), "my_output"))
         module_names = {m.__name__ for m in self.modules}
         return list(
             dict.fromkeys(v if type(v) is str else _output_name(v, module_names, i) for i, v in enumerate(listed))
@@ -622,222 +520,7 @@ class Driver:
         return dot
 
 
-_MANAGER_AND_EXECUTORS = (
-    "{step}: set either an execution manager or local/remote executors, not both. To choose the executor "
-    "of each task, give the executors to the manager: executors.DefaultExecutionManager(local, remote)."
-)
+# The Builder has its own module; hamilton.driver.Builder's path is kept.
+from hamilflow.builder import Builder  # noqa: E402
 
-
-class Builder:
-    """Assemble a :class:`Driver` step by step.
-
-    >>> from hamilflow.execution import executors
-    >>> dr = (
-    ...     Builder()
-    ...     .with_modules(m)
-    ...     .enable_dynamic_execution(allow_experimental_mode=True)
-    ...     .with_remote_executor(executors.MultiThreadingExecutor(max_tasks=4))
-    ...     .build()
-    ... )  # doctest: +SKIP
-    """
-
-    def __init__(self) -> None:
-        self._modules: list[types.ModuleType] = []
-        self._config: dict[str, Any] = {}
-        self._adapter: base.HamiltonGraphAdapter | None = None
-        self._result_builder: base.ResultMixin | None = None
-        self._dynamic = False
-        self._local: executors_module.TaskExecutor | None = None
-        self._remote: executors_module.TaskExecutor | None = None
-        self._manager: executors_module.ExecutionManager | None = None
-        self._grouping: GroupingStrategy | None = None
-        self._progress = False
-        self._lifecycle: list[Any] = []
-        self._allow_module_overrides = False
-        self._materializers: list[Any] = []
-
-    def copy(self) -> Builder:
-        """A new Builder with the same settings, to vary one of them.
-
-        >>> base_builder = Builder().with_config({"region": "eu"})
-        >>> us = base_builder.copy().with_config({"region": "us"})
-        """
-        twin = Builder()
-        twin.__dict__.update(
-            {
-                k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
-                for k, v in self.__dict__.items()
-            }
-        )
-        return twin
-
-    def with_materializers(self, *materializers: Any) -> Builder:
-        """Hamilton's ``to.*``/``from_.*``: savers become nodes to request by id, loaders replace their target.
-
-        >>> from hamilton.io.materialization import to
-        >>> builder = Builder().with_materializers(to.pickle(id="saved", dependencies=["b"], path="b.pkl"))
-        """
-        self._materializers.extend(materializers)
-        return self
-
-    def allow_module_overrides(self) -> Builder:
-        """Let a later module's function replace an earlier module's node of the same name, as in Hamilton."""
-        self._allow_module_overrides = True
-        return self
-
-    def with_modules(self, *modules: types.ModuleType) -> Builder:
-        _check_modules(modules, "with_modules(")
-        self._modules.extend(modules)
-        return self
-
-    def with_config(self, config: Mapping[str, Any]) -> Builder:
-        if not isinstance(config, Mapping):
-            raise SettingError(
-                f"with_config({config!r}): the config must be a dict of names to values, not "
-                f"{type(config).__name__}: write with_config({{'key': value}})."
-            )
-        self._config.update(config)
-        return self
-
-    def with_adapter(self, adapter: base.HamiltonGraphAdapter) -> Builder:
-        self._adapter = _adapter_instance(adapter, "with_adapter")
-        return self
-
-    def with_adapters(self, *adapters: Any) -> Builder:
-        """Hamilton lifecycle adapters (any number), a graph adapter and a result builder (one each).
-
-        >>> from hamilton.lifecycle import default
-        >>> builder = Builder().with_adapters(default.PrintLn())
-        """
-        for item in adapters:
-            item = _adapter_instance(item, "with_adapters")
-            if is_lifecycle_adapter(item):
-                self._lifecycle.append(item)
-            elif isinstance(item, base.HamiltonGraphAdapter):
-                if self._adapter is not None:
-                    raise SettingError(
-                        f"with_adapters: only one graph adapter can run the nodes; got two ({self._adapter!r} and "
-                        f"{item!r}). Keep one; observe runs with Hamilton's lifecycle adapters instead."
-                    )
-                self._adapter = item
-            elif isinstance(item, base.ResultMixin) or hasattr(item, "build_result"):
-                self._result_builder = item
-            else:
-                raise SettingError(
-                    f"with_adapters: {item!r} is neither a graph adapter nor a result builder: pass an adapter "
-                    "object, e.g. base.DictResult() or base.SimplePythonGraphAdapter(...)."
-                )
-        return self
-
-    def with_result_builder(self, result_builder: base.ResultMixin) -> Builder:
-        result_builder = _adapter_instance(result_builder, "with_result_builder")
-        if not hasattr(result_builder, "build_result"):
-            raise SettingError(
-                f"with_result_builder: {result_builder!r} is not a result builder (it has no build_result): pass "
-                "one, e.g. base.DictResult() or base.PandasDataFrameResult()."
-            )
-        self._result_builder = result_builder
-        return self
-
-    def enable_dynamic_execution(self, *, allow_experimental_mode: bool = False) -> Builder:
-        """Run on the task runner, with executors and grouping (the flag is accepted for compatibility)."""
-        self._dynamic = True
-        return self
-
-    def _require_dynamic(self, what: str) -> None:
-        if not self._dynamic:
-            raise SettingError(
-                f"{what} needs enable_dynamic_execution() first: call "
-                "enable_dynamic_execution(allow_experimental_mode=True) before it."
-            )
-
-    @staticmethod
-    def _executor(executor: Any, step: str) -> executors_module.TaskExecutor:
-        if isinstance(executor, type):
-            raise SettingError(
-                f"{step}: {executor.__name__} is a class, and an executor must be an object: pass an instance: "
-                f"{executor.__name__}()."
-            )
-        if not hasattr(executor, "submit"):
-            raise SettingError(
-                f"{step}: {executor!r} is not a task executor: pass one, e.g. "
-                "executors.MultiThreadingExecutor(max_tasks=4)."
-            )
-        return executor
-
-    def with_local_executor(self, executor: executors_module.TaskExecutor) -> Builder:
-        self._require_dynamic("with_local_executor")
-        self._local = self._executor(executor, "with_local_executor")
-        return self
-
-    def with_remote_executor(self, executor: executors_module.TaskExecutor) -> Builder:
-        self._require_dynamic("with_remote_executor")
-        self._remote = self._executor(executor, "with_remote_executor")
-        return self
-
-    def with_execution_manager(self, manager: executors_module.ExecutionManager) -> Builder:
-        self._require_dynamic("with_execution_manager")
-        if isinstance(manager, type) or not hasattr(manager, "get_executor_for_task"):
-            shown = manager.__name__ if isinstance(manager, type) else repr(manager)
-            raise SettingError(
-                f"with_execution_manager: {shown} is not an execution manager (an instance of one): pass e.g. "
-                "executors.DefaultExecutionManager(local, remote); a single executor goes to "
-                "with_remote_executor(...) or with_local_executor(...)."
-            )
-        if self._local or self._remote:
-            raise SettingError(_MANAGER_AND_EXECUTORS.format(step="with_execution_manager"))
-        self._manager = manager
-        return self
-
-    def with_grouping_strategy(self, strategy: GroupingStrategy) -> Builder:
-        self._require_dynamic("with_grouping_strategy")
-        if isinstance(strategy, type):
-            raise SettingError(
-                f"with_grouping_strategy: {strategy.__name__} is a class, and a strategy must be an object: pass "
-                f"an instance: {strategy.__name__}()."
-            )
-        if not isinstance(strategy, GroupingStrategy):
-            raise SettingError(
-                f"with_grouping_strategy: {strategy!r} is not a grouping strategy: pass one, e.g. "
-                "grouping.GroupNodesByLevel()."
-            )
-        self._grouping = strategy
-        return self
-
-    def with_progress_bar(self, enabled: bool = True) -> Builder:
-        """Show a progress bar of task instances while running (needs dynamic execution)."""
-        self._progress = enabled
-        return self
-
-    def build(self) -> Driver:
-        if self._progress and not self._dynamic:
-            raise SettingError(
-                "with_progress_bar() needs enable_dynamic_execution(): the bar counts the task runner's tasks, and "
-                "without dynamic execution there are none to count. Add "
-                ".enable_dynamic_execution(allow_experimental_mode=True) to the Builder, or drop with_progress_bar()."
-            )
-        adapter = self._adapter
-        if adapter is None:  # as Hamilton's Builder does, return a dict unless told otherwise
-            adapter = base.SimplePythonGraphAdapter(self._result_builder or base.DictResult())
-        elif self._result_builder is not None:
-            adapter.result_builder = self._result_builder
-        manager = None
-        if self._dynamic:
-            if (self._local or self._remote) and self._manager:
-                raise SettingError(_MANAGER_AND_EXECUTORS.format(step="build()"))
-            manager = self._manager or executors_module.DefaultExecutionManager(self._local, self._remote)
-        if not self._modules:
-            HamilflowWarning.emit(
-                "Builder().build() with no modules: the Driver has no functions to run. Add them with "
-                "with_modules(my_pipeline) before build()."
-            )
-        return Driver(
-            self._config,
-            *self._modules,
-            adapter=[adapter, *self._lifecycle],
-            execution_manager=manager,
-            grouping_strategy=self._grouping,
-            progress=self._progress,
-            allow_module_overrides=self._allow_module_overrides,
-            materializers=self._materializers,
-        )
+__all__ = ["Builder", "Driver", "Variable"]
