@@ -144,17 +144,6 @@ class Plan:
                     found.setdefault(read.block, []).append(read.value)
         return {block: tuple(values) for block, values in found.items()}
 
-    def gather_inputs(
-        self,
-        spec: TaskSpec,
-        index: tuple[int, ...],
-        value_at: Callable[[str, tuple[int, ...]], Any],
-        item_at: Callable[[str, tuple[int, ...]], Any],
-        count_of: Callable[[str, tuple[int, ...]], int],
-    ) -> dict[str, Any]:
-        """The computed inputs of the instance of ``spec`` at ``index`` (see :func:`gather_inputs`)."""
-        return gather_inputs(spec, index, value_at, item_at, count_of)
-
     @property
     def fingerprint(self) -> str:
         """A stable hash of the plan's structure and the code of every node it runs."""

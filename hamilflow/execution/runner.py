@@ -73,7 +73,7 @@ from hamilflow.execution.executors import (
     TaskExecutor,
 )
 from hamilflow.execution.node_runner import run_nodes
-from hamilflow.execution.plan import ReadKind
+from hamilflow.execution.plan import ReadKind, gather_inputs
 from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
 
 if TYPE_CHECKING:
@@ -314,7 +314,7 @@ class Runner:
         name, index = instance
         spec = self.specs[name]
         values = {v: base[v] for v in spec.external if v in base}
-        values.update(self.plan.gather_inputs(spec, index, self._value, self._item, self._count))
+        values.update(gather_inputs(spec, index, self._value, self._item, self._count))
         return values
 
     def _value(self, node: str, index: Index) -> Any:
