@@ -88,24 +88,24 @@ class HamiltonGraphView:
     """The graph as Hamilton's adapters read it: ``nodes`` (Hamilton nodes) and ``get_upstream_nodes``."""
 
     def __init__(self, graph: FunctionGraph) -> None:
-        self._graph = graph
+        self.graph = graph
         self._nodes: dict[str, hamilton_node_module.Node] | None = None
 
     @property
     def config(self) -> dict[str, Any]:
-        return self._graph.config
+        return self.graph.config
 
     @property
     def nodes(self) -> dict[str, hamilton_node_module.Node]:
         if self._nodes is None:
-            self._nodes = {name: as_hamilton_node(self._graph.nodes[name]) for name in self._graph.order}
+            self._nodes = {name: as_hamilton_node(self.graph.nodes[name]) for name in self.graph.order}
         return self._nodes
 
     def get_upstream_nodes(
         self, final_vars: Iterable[str], runtime_inputs: Mapping[str, Any] | None = None, overrides: Any = None
     ) -> tuple[set[hamilton_node_module.Node], set[hamilton_node_module.Node]]:
         """``(nodes to compute or read, external inputs among them)``, as Hamilton's graph answers."""
-        names = self._graph.upstream([v for v in final_vars if v in self._graph.nodes], stop_at=overrides or ())
+        names = self.graph.upstream([v for v in final_vars if v in self.graph.nodes], stop_at=overrides or ())
         nodes = {self.nodes[name] for name in names}
         return nodes, {n for n in nodes if n.user_defined}
 
@@ -126,6 +126,7 @@ class Lifecycle:
         self.executes_nodes = self.set.does_method("do_node_execute", is_async=False)
         self.wraps_nodes = self.before_node or self.after_node or self.executes_nodes
         self._hamilton_nodes: dict[str, hamilton_node_module.Node] = {}
+        self._view: HamiltonGraphView | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"adapters": self.adapters}
@@ -151,7 +152,7 @@ class Lifecycle:
     def after_build(self, graph: FunctionGraph, modules: list[Any], config: Mapping[str, Any]) -> list[str]:
         """Call static validators and graph-construction hooks; return the validators' problems."""
         problems = []
-        view = HamiltonGraphView(graph)
+        view = self.view(graph)
         if self.set.does_hook("post_graph_construct", is_async=False):
             self.set.call_all_lifecycle_hooks_sync("post_graph_construct", graph=view, modules=modules, config=config)
         if self.set.does_validation("validate_node"):
@@ -202,6 +203,12 @@ class Lifecycle:
                     task_id=task_id,
                 )
 
+    def view(self, graph: FunctionGraph) -> HamiltonGraphView:
+        """The Hamilton view of ``graph``, made once: every run's graph hooks see the same nodes."""
+        if self._view is None or self._view.graph is not graph:
+            self._view = HamiltonGraphView(graph)
+        return self._view
+
     def before_run(
         self, graph: FunctionGraph, run_id: str, final_vars: list[str], inputs: Mapping[str, Any], overrides: Any
     ) -> None:
@@ -209,7 +216,7 @@ class Lifecycle:
             self.set.call_all_lifecycle_hooks_sync(
                 "pre_graph_execute",
                 run_id=run_id,
-                graph=HamiltonGraphView(graph),
+                graph=self.view(graph),
                 final_vars=final_vars,
                 inputs=inputs,
                 overrides=overrides,
@@ -222,7 +229,7 @@ class Lifecycle:
             self.set.call_all_lifecycle_hooks_sync(
                 "post_graph_execute",
                 run_id=run_id,
-                graph=HamiltonGraphView(graph),
+                graph=self.view(graph),
                 success=success,
                 error=error,
                 results=results,
