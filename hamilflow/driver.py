@@ -266,8 +266,7 @@ class Driver:
             outputs = self._raw_execute(final_vars, overrides, display_graph, inputs)
             return self.adapter.build_result(**outputs) if build else outputs
         run_id = str(uuid.uuid4())
-        names = self._output_names(final_vars)
-        lifecycle.before_run(self.graph, run_id, names, dict(inputs or {}), dict(overrides or {}))
+        lifecycle.before_run(self.graph, run_id, final_vars, dict(inputs or {}), dict(overrides or {}))
         result, error = None, None
         try:
             result = self._raw_execute(final_vars, overrides, display_graph, inputs, run_id)
