@@ -19,10 +19,12 @@ for Hamilton runs unchanged, in the Driver and in every executor.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from hamilton import node as hamilton_node_module
 from hamilton.execution import executors as hamilton_executors
+from hamilton.execution.grouping import NodeGroupPurpose
 from hamilton.lifecycle import base as hamilton_lifecycle
 
 from hamilflow import htypes
@@ -30,6 +32,7 @@ from hamilflow.errors import GraphError
 from hamilflow.node import DependencyType, NodeKind
 
 if TYPE_CHECKING:
+    from hamilflow.execution.plan import TaskSpec
     from hamilflow.graph import FunctionGraph
     from hamilflow.node import Node
 
@@ -110,6 +113,44 @@ class HamiltonGraphView:
         return nodes, {n for n in nodes if n.user_defined}
 
 
+@dataclass(frozen=True)
+class TaskCall:
+    """One task instance as Hamilton's task hooks name it.
+
+    ``task_id`` follows Hamilton's form: a top-level task is its name; an instance inside a
+    block is ``<spawning task id>.<item>.<task name>``. ``purpose`` is Hamilton's
+    ``NodeGroupPurpose`` of the task.
+    """
+
+    run_id: str
+    task_id: str
+    purpose: NodeGroupPurpose
+    spawning_task_id: str | None = None
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "task_id": self.task_id,
+            "spawning_task_id": self.spawning_task_id,
+            "purpose": self.purpose,
+        }
+
+
+def task_purpose(spec: TaskSpec) -> NodeGroupPurpose:
+    """Hamilton's name for what a plan task does: expand a block, gather one, run a block's nodes or one node."""
+    from hamilflow.execution.plan import ReadKind
+
+    if spec.expanders:
+        return NodeGroupPurpose.EXPAND_UNORDERED
+    if any(read.kind is ReadKind.COLLECT for read in spec.reads):
+        return NodeGroupPurpose.GATHER
+    if spec.path or len(spec.nodes) > 1:
+        return NodeGroupPurpose.EXECUTE_BLOCK
+    return NodeGroupPurpose.EXECUTE_SINGLE
+
+
 class Lifecycle:
     """A Driver's Hamilton lifecycle adapters, with one call per point of a run.
 
@@ -125,6 +166,14 @@ class Lifecycle:
         self.after_node = does("post_node_execute", is_async=False)
         self.executes_nodes = self.set.does_method("do_node_execute", is_async=False)
         self.wraps_nodes = self.before_node or self.after_node or self.executes_nodes
+        self.before_task = does("pre_task_execute", is_async=False)
+        self.after_task = does("post_task_execute", is_async=False)
+        self.before_submission = does("pre_task_submission", is_async=False)
+        self.after_return = does("post_task_return", is_async=False)
+        self.after_grouping = does("post_task_group", is_async=False)
+        self.after_expansion = does("post_task_expand", is_async=False)
+        self.wraps_tasks = self.before_task or self.after_task
+        self.sees_tasks = self.wraps_tasks or self.before_submission or self.after_return or self.after_expansion
         self._hamilton_nodes: dict[str, hamilton_node_module.Node] = {}
         self._view: HamiltonGraphView | None = None
 
@@ -202,6 +251,73 @@ class Lifecycle:
                     result=result,
                     task_id=task_id,
                 )
+
+    # ------------------------------------------------------------------ tasks (dynamic execution)
+    def run_task(self, task: TaskCall, nodes: list[Node], body: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run ``body`` (a task's nodes) between the task-execution hooks, in the process that runs it.
+
+        ``post_task_execute`` receives the task's outputs, or the error and ``success=False``.
+        """
+        hamilton_nodes = [self.node(n) for n in nodes] if self.wraps_tasks else []
+        if self.before_task:
+            self.set.call_all_lifecycle_hooks_sync(
+                "pre_task_execute", nodes=hamilton_nodes, inputs=task.inputs, overrides={}, **task.identity
+            )
+        results, error = None, None
+        try:
+            results = body()
+            return results
+        except Exception as failure:
+            error = failure
+            raise
+        finally:
+            if self.after_task:
+                self.set.call_all_lifecycle_hooks_sync(
+                    "post_task_execute",
+                    nodes=hamilton_nodes,
+                    results=results,
+                    success=error is None,
+                    error=error,
+                    **task.identity,
+                )
+
+    def task_submitted(self, task: TaskCall, nodes: list[Node]) -> None:
+        """``pre_task_submission``: the run hands a task to its executor (in the process that runs the plan)."""
+        if self.before_submission:
+            self.set.call_all_lifecycle_hooks_sync(
+                "pre_task_submission",
+                nodes=[self.node(n) for n in nodes],
+                inputs=task.inputs,
+                overrides={},
+                **task.identity,
+            )
+
+    def task_returned(self, task: TaskCall, nodes: list[Node], result: Any, error: BaseException | None) -> None:
+        """``post_task_return``: a task's result (or failure) is back in the process that runs the plan."""
+        if self.after_return:
+            self.set.call_all_lifecycle_hooks_sync(
+                "post_task_return",
+                nodes=[self.node(n) for n in nodes],
+                result=result,
+                success=error is None,
+                error=error,
+                **task.identity,
+            )
+
+    def tasks_grouped(self, run_id: str, task_ids: list[str]) -> None:
+        """``post_task_group``: the plan's tasks, once per run, before any runs."""
+        if self.after_grouping:
+            self.set.call_all_lifecycle_hooks_sync("post_task_group", run_id=run_id, task_ids=task_ids)
+
+    def task_expanded(self, run_id: str, task_id: str, items: list[Any]) -> None:
+        """``post_task_expand``: an expander's task finished; ``parameters`` maps ``"0"``, ``"1"``... to items."""
+        if self.after_expansion:
+            self.set.call_all_lifecycle_hooks_sync(
+                "post_task_expand",
+                run_id=run_id,
+                task_id=task_id,
+                parameters={str(i): item for i, item in enumerate(items)},
+            )
 
     def view(self, graph: FunctionGraph) -> HamiltonGraphView:
         """The Hamilton view of ``graph``, made once: every run's graph hooks see the same nodes."""

@@ -313,3 +313,102 @@ def test_hamiltons_graceful_error_adapter_on_a_parallelizable_node(module_from_s
 
     (theirs, _), (ours, _) = _both(module, adapters, ["gather"], {}, dynamic=True)
     assert ours == theirs == {"gather": [0, 1, 2, None] if try_all_parallel else [None]}
+
+
+class TaskRecorder(api.TaskExecutionHook, api.TaskSubmissionHook, api.TaskReturnHook, api.TaskGroupingHook):
+    """Records every task-level hook call; appends them to ``path`` so worker processes' calls are seen."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _record(self, *call: Any) -> None:
+        with open(self.path, "a") as out:
+            out.write(json.dumps(call, default=repr) + "\n")
+
+    def run_before_task_submission(self, *, task_id, nodes, inputs, purpose, spawning_task_id, **kwargs):
+        self._record("submitted", task_id, [n.name for n in nodes], sorted(inputs), purpose.value, spawning_task_id)
+
+    def run_before_task_execution(self, *, task_id, nodes, inputs, purpose, spawning_task_id, **kwargs):
+        self._record("before task", task_id, [n.name for n in nodes], sorted(inputs), purpose.value, spawning_task_id)
+
+    def run_after_task_execution(self, *, task_id, results, success, error, **kwargs):
+        self._record("after task", task_id, success, type(error).__name__ if error else None)
+
+    def run_after_task_return(self, *, task_id, success, error, **kwargs):
+        self._record("returned", task_id, success, type(error).__name__ if error else None)
+
+    def run_after_task_grouping(self, *, task_ids, **kwargs):
+        self._record("grouped", len(task_ids))
+
+    def run_after_task_expansion(self, *, task_id, parameters, **kwargs):
+        self._record("expanded", task_id, parameters)
+
+
+def _task_calls(path: Path) -> list[list]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("executor", ["sync", "threads", "processes"])
+def test_task_hooks_name_every_instance_as_hamilton_does(module_from_source, tmp_path, executor) -> None:
+    """Each block item is a task ``<expander task>.<item>.<task>`` spawned by the expander's task; every task is
+    submitted, executed (in the worker) and returned once, in that order; the expansion lists the items.
+
+    Hamilton's task ids differ by design (``expand-item``, ``block-item``: its tasks are made by a different
+    grouping, and it makes a task of each input), so the test compares the structure Hamilton gives, not names.
+    """
+    module = module_from_source(BLOCK)
+    remote = {
+        "sync": executors.SynchronousLocalTaskExecutor(),
+        "threads": executors.MultiThreadingExecutor(2),
+        "processes": executors.MultiProcessingExecutor(2),
+    }[executor]
+    ours_path, theirs_path = tmp_path / "ours.jsonl", tmp_path / "theirs.jsonl"
+    for builder, path in ((driver.Builder(), ours_path), (hamilton_driver.Builder(), theirs_path)):
+        builder = builder.with_modules(module).enable_dynamic_execution(allow_experimental_mode=True)
+        if path is ours_path:
+            builder = builder.with_remote_executor(remote)
+        dr = builder.with_adapters(TaskRecorder(path)).build()
+        assert dr.execute(["total"], inputs={"n": 3}) == {"total": 5}
+    ours, theirs = _task_calls(ours_path), _task_calls(theirs_path)
+
+    def expansion(calls):
+        return [c[2] for c in calls if c[0] == "expanded"]
+
+    assert expansion(ours) == expansion(theirs) == [{"0": 0, "1": 1, "2": 2}]
+    items = sorted(c[1] for c in ours if c[0] == "before task" and c[5] == "item")
+    assert items == ["item.0.squared", "item.1.squared", "item.2.squared"]
+
+    def by_purpose(calls):
+        return sorted((c[4], c[2], c[3]) for c in calls if c[0] == "before task" and c[4] != "execute_single")
+
+    assert by_purpose(ours) == [
+        ("execute_block", ["squared"], ["item"]),
+        ("execute_block", ["squared"], ["item"]),
+        ("execute_block", ["squared"], ["item"]),
+        ("expand_unordered", ["item"], ["n"]),
+        ("gather", ["total"], ["squared"]),
+    ]
+    assert by_purpose(ours) == by_purpose(theirs)
+    for task_id in {c[1] for c in ours if c[0] == "submitted"}:
+        sequence = [c[0] for c in ours if c[0] != "grouped" and c[0] != "expanded" and c[1] == task_id]
+        assert sequence == ["submitted", "before task", "after task", "returned"], task_id
+    assert ours[0] == ["grouped", 3]
+
+
+def test_a_failing_task_is_reported_to_the_task_hooks(module_from_source, tmp_path) -> None:
+    module = module_from_source(FAILING)
+    path = tmp_path / "calls.jsonl"
+    dr = (
+        driver.Builder()
+        .with_modules(module)
+        .enable_dynamic_execution(allow_experimental_mode=True)
+        .with_remote_executor(executors.MultiProcessingExecutor(2))
+        .with_adapters(TaskRecorder(path))
+        .build()
+    )
+    with pytest.raises(module.Refused):
+        dr.execute(["after_refused"], inputs={"x": 1})
+    calls = _task_calls(path)
+    assert ["after task", "refused", False, "Refused"] in calls
+    assert ["returned", "refused", False, "Refused"] in calls
+    assert not any(c[1] == "after_refused" for c in calls if c[0] != "grouped")

@@ -75,6 +75,7 @@ from hamilflow.execution.executors import (
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import ReadKind, gather_inputs
 from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
+from hamilflow.lifecycle import TaskCall, task_purpose
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
@@ -111,9 +112,17 @@ class TaskProgram:
         self.lifecycle = lifecycle
         self.run_id = run_id
 
-    def run(self, values: dict[str, Any]) -> dict[str, Any]:
-        run_nodes(self.nodes, values, self.adapter, self.drops, self.lifecycle, self.run_id, self.name)
-        return {name: values[name] for name in self.outputs}
+    def run(self, values: dict[str, Any], call: TaskCall | None = None) -> dict[str, Any]:
+        """Run the task's nodes on ``values``; ``call`` names the instance to Hamilton's task hooks."""
+        task_id = call.task_id if call is not None else self.name
+
+        def body() -> dict[str, Any]:
+            run_nodes(self.nodes, values, self.adapter, self.drops, self.lifecycle, self.run_id, task_id)
+            return {name: values[name] for name in self.outputs}
+
+        if call is not None and self.lifecycle is not None and self.lifecycle.wraps_tasks:
+            return self.lifecycle.run_task(call, self.nodes, body)
+        return body()
 
 
 @dataclass
@@ -147,12 +156,15 @@ class BatchResult:
         return self
 
 
-def run_batch(program: TaskProgram, batch: list[dict[str, Any]]) -> BatchResult:
-    """Run one task for several items; stop at the first failure and say which item it was."""
+def run_batch(program: TaskProgram, batch: list[dict[str, Any]], calls: list[TaskCall] | None = None) -> BatchResult:
+    """Run one task for several items; stop at the first failure and say which item it was.
+
+    ``calls`` (one per item) are given when lifecycle adapters hook tasks.
+    """
     outputs = []
     for position, values in enumerate(batch):
         try:
-            outputs.append(program.run(values))
+            outputs.append(program.run(values, calls[position] if calls else None))
         except Exception as error:  # noqa: BLE001 - handed back, and raised by the runner with the item named
             return BatchResult(outputs, position, portable_error(error))
     return BatchResult(outputs)
@@ -206,6 +218,31 @@ class Runner:
         self.keep = {(name, ()) for name in plan.final_vars}
         self.state = RunState()
         self.progress = _Progress() if progress else None
+        self.run_id = run_id
+        self.lifecycle = lifecycle if lifecycle is not None and lifecycle.sees_tasks else None
+        self.purposes = {t.name: task_purpose(t) for t in plan.tasks} if self.lifecycle is not None else {}
+
+    # -------------------------------------------------------------- task hooks
+    def task_id(self, instance: Instance) -> str:
+        """Hamilton's id for an instance: its name at the top level, else ``<spawning id>.<item>.<name>``."""
+        name, index = instance
+        path = self.specs[name].path
+        if not path:
+            return name
+        opener = self.plan.producer[path[-1]]
+        return f"{self.task_id((opener, index[:-1]))}.{index[-1]}.{name}"
+
+    def spawning_task_id(self, instance: Instance) -> str | None:
+        """The instance that opened this instance's block (None at the top level, collecting tasks too, as in
+        Hamilton)."""
+        name, index = instance
+        path = self.specs[name].path
+        return self.task_id((self.plan.producer[path[-1]], index[:-1])) if path else None
+
+    def task_call(self, instance: Instance, inputs: Mapping[str, Any]) -> TaskCall:
+        return TaskCall(
+            self.run_id, self.task_id(instance), self.purposes[instance[0]], self.spawning_task_id(instance), inputs
+        )
 
     # -------------------------------------------------------------- bookkeeping
     def open_scope(self, path: tuple[str, ...], index: Index) -> None:
@@ -284,6 +321,8 @@ class Runner:
         for expander in spec.expanders:
             inner = spec.path + (expander,)
             items = self.state.counts[(expander, index)] = len(outputs[expander])
+            if self.lifecycle is not None:
+                self.lifecycle.task_expanded(self.run_id, self.task_id(instance), outputs[expander])
             for task in self.plan.tasks_at.get(inner, ()):
                 self.state.remaining[(task, index)] = items
             for item in range(items):
@@ -344,6 +383,8 @@ class Runner:
         failure stops the run after the units already running, not after every unit the
         executor had accepted.
         """
+        if self.lifecycle is not None:
+            self.lifecycle.tasks_grouped(self.run_id, [t.name for t in self.plan.tasks])
         self.open_scope((), ())
         done_queue: queue.SimpleQueue = queue.SimpleQueue()
         in_flight: dict[int, tuple[Any, list[Instance], TaskExecutor]] = {}
@@ -365,7 +406,9 @@ class Runner:
                     while units and running.get(executor, 0) < max(1, executor.parallelism):
                         name, chunk = units.popleft()
                         batch = [self.inputs_for(i, base) for i in chunk]
-                        future = executor.submit(run_batch, self.programs[name], batch)
+                        calls = self._submitted(chunk, batch)
+                        unit = (self.programs[name], batch) if calls is None else (self.programs[name], batch, calls)
+                        future = executor.submit(run_batch, *unit)
                         key = id(future)
                         in_flight[key] = (future, chunk, executor)
                         running[executor] = running.get(executor, 0) + 1
@@ -378,12 +421,14 @@ class Runner:
                     batch = future.result()
                 except BaseException as error:  # the unit never ran to the end: a worker died, say
                     self._describe_failure(error, chunk[0])
+                    self._returned(chunk[:1], [], error)
                     self._cancel(in_flight)
                     raise
                 for instance, result in zip(chunk, batch.outputs):
                     self.finish(instance, result)
-                if batch.error is not None:
-                    error = restore_error(batch.error)
+                error = None if batch.error is None else restore_error(batch.error)
+                self._returned(chunk[: len(batch.outputs) + (error is not None)], batch.outputs, error)
+                if error is not None:
                     self._describe_failure(error, chunk[batch.failed])
                     self._cancel(in_flight)
                     raise error
@@ -403,12 +448,34 @@ class Runner:
             future.cancel()
 
     def _run_inline(self, program: TaskProgram, instance: Instance, base: Mapping[str, Any]) -> None:
+        values = self.inputs_for(instance, base)
+        calls = self._submitted([instance], [values])
         try:
-            outputs = program.run(self.inputs_for(instance, base))
+            outputs = program.run(values, calls[0] if calls else None)
         except Exception as error:
+            self._returned([instance], [], error)
             self._describe_failure(error, instance)
             raise
         self.finish(instance, outputs)
+        self._returned([instance], [outputs], None)
+
+    def _submitted(self, instances: list[Instance], inputs: list[dict[str, Any]]) -> list[TaskCall] | None:
+        """Call ``pre_task_submission`` for each instance; return what names them to the worker's hooks."""
+        if self.lifecycle is None:
+            return None
+        calls = [self.task_call(i, values) for i, values in zip(instances, inputs)]
+        for instance, call in zip(instances, calls):
+            self.lifecycle.task_submitted(call, self.programs[instance[0]].nodes)
+        return calls
+
+    def _returned(self, instances: list[Instance], outputs: list[dict[str, Any]], error: BaseException | None) -> None:
+        """Call ``post_task_return`` for instances back from their executor: the last one failed if ``error``."""
+        if self.lifecycle is None:
+            return
+        for position, instance in enumerate(instances):
+            failed = error if position >= len(outputs) else None
+            result = outputs[position] if position < len(outputs) else None
+            self.lifecycle.task_returned(self.task_call(instance, {}), self.programs[instance[0]].nodes, result, failed)
 
     def _describe_failure(self, error: BaseException, instance: Instance) -> None:
         name, index = instance
