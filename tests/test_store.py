@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import mmap
 import multiprocessing
 import os
 import uuid
@@ -10,15 +11,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import cloudpickle
 import pandas as pd
 import pytest
 
-from hamilflow.runtime import store as store_mod
 from hamilflow.runtime.store import (
     ArtifactIntegrityError,
     ArtifactNotFoundError,
     ArtifactStore,
     StoreError,
+    codec,
+    signing,
 )
 
 RUN_ID = "manual__2026-11-25T01:00:00+00:00"
@@ -122,7 +125,7 @@ def test_two_runs_of_same_dag_and_node_do_not_collide(store: ArtifactStore) -> N
 # --------------------------------------------------------------------------- integrity
 def _poison_loads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     calls: list[bytes] = []
-    monkeypatch.setattr(store_mod.cloudpickle, "loads", lambda data: calls.append(data))
+    monkeypatch.setattr(cloudpickle, "loads", lambda data: calls.append(data))
     return calls
 
 
@@ -181,9 +184,9 @@ def test_forged_checksum_without_secret_is_caught_by_hmac(tmp_path: Path) -> Non
     ref = store.put("d/r/n/_.pkl", "good")
     path = tmp_path / ref
     blob = path.read_bytes()
-    header_len = len(store_mod.MAGIC) + 2 + 64
-    payload = store_mod.cloudpickle.dumps("evil")
-    forged = blob[: len(store_mod.MAGIC) + 2] + hashlib.sha256(payload).digest() + blob[header_len - 32 : header_len]
+    header_len = len(codec.MAGIC) + 2 + 64
+    payload = cloudpickle.dumps("evil")
+    forged = blob[: len(codec.MAGIC) + 2] + hashlib.sha256(payload).digest() + blob[header_len - 32 : header_len]
     path.write_bytes(forged + payload)
     with pytest.raises(ArtifactIntegrityError, match="HMAC"):
         store.get(ref)
@@ -203,7 +206,7 @@ def test_crash_mid_write_leaves_no_torn_or_temp_file(
     ref = store.ref("d", "r", "n")
     if had_old_value:
         store.put(ref, "old")
-    monkeypatch.setattr(store_mod, "_write_chunks", _crash_halfway)
+    monkeypatch.setattr(codec, "_write_chunks", _crash_halfway)
     with pytest.raises(RuntimeError, match="killed mid-write"):
         store.put(ref, "new" * 10_000)
     monkeypatch.undo()
@@ -222,7 +225,7 @@ def test_failed_rename_keeps_old_value_and_cleans_temp(tmp_path: Path, monkeypat
     def boom(src: str, dst: str) -> None:
         raise OSError("rename failed")
 
-    monkeypatch.setattr(store_mod.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="rename failed"):
         store.put(ref, "new")
     monkeypatch.undo()
@@ -373,12 +376,12 @@ def test_format_2_artifacts_are_still_read_and_checked_like_before(tmp_path: Pat
         store = ArtifactStore(tmp_path / str(secret), secret=secret)
         ref = store.ref("d", "r", "old")
         identity, head = store._identity_head(ref)
-        payload = store_mod.cloudpickle.dumps({"v": 2})
+        payload = cloudpickle.dumps({"v": 2})
         digest = hashlib.sha256(head + payload).digest()
-        flags, mac = (0, bytes(32)) if secret is None else (1, store_mod._mac(b"k", 2, 1, identity, digest))
+        flags, mac = (0, bytes(32)) if secret is None else (1, signing._mac(b"k", 2, 1, identity, digest))
         path = tmp_path / str(secret) / "d" / "r" / "old" / "_.pkl"
         path.parent.mkdir(parents=True)
-        path.write_bytes(store_mod.MAGIC + bytes((2, flags)) + digest + mac + head + payload)
+        path.write_bytes(codec.MAGIC + bytes((2, flags)) + digest + mac + head + payload)
         assert store.get(ref) == {"v": 2}
         moved = store.ref("d", "r2", "old")
         (tmp_path / str(secret) / "d" / "r2" / "old").mkdir(parents=True)
@@ -412,6 +415,6 @@ def test_a_file_system_that_cannot_map_files_is_read_instead(tmp_path: Path, mon
     def no_mmap(*args, **kwargs):
         raise OSError("mmap not supported")
 
-    monkeypatch.setattr(store_mod.mmap, "mmap", no_mmap)
+    monkeypatch.setattr(mmap, "mmap", no_mmap)
     got = store.get(ref)
     assert (got == np.arange(1 << 18)).all() and got.flags.writeable

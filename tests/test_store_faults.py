@@ -17,10 +17,10 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import cloudpickle
 import pytest
 
-from hamilflow.runtime import store as store_mod
-from hamilflow.runtime.store import ArtifactIntegrityError, ArtifactNotFoundError, ArtifactStore, store_from_env
+from hamilflow.runtime.store import ArtifactIntegrityError, ArtifactNotFoundError, ArtifactStore, codec, store_from_env
 
 RUN_ID = "scheduled__2026-01-01T00:00:00+00:00"
 _ENV = (
@@ -58,7 +58,7 @@ def _no_unpickling() -> Iterator[list[bytes]]:
     """Record calls of cloudpickle.loads instead of running them: a refused artifact must never reach it."""
     calls: list[bytes] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store_mod.cloudpickle, "loads", calls.append)
+        patch.setattr(cloudpickle, "loads", calls.append)
         yield calls
 
 
@@ -98,11 +98,11 @@ def test_artifact_copied_to_another_identity_is_refused_before_unpickling(
 def test_unsigned_and_old_format_artifacts_are_refused_while_a_secret_is_set(tmp_path: Path) -> None:
     unsigned = ArtifactStore(tmp_path).put("d/r/unsigned/_.pkl", 1)
     # A format-1 artifact: its HMAC covers the payload only, so it could be a replay from anywhere.
-    payload = store_mod.cloudpickle.dumps("old")
+    payload = cloudpickle.dumps("old")
     digest = hashlib.sha256(payload).digest()
     old_mac = hmac.new(b"k", payload, hashlib.sha256).digest()
     (tmp_path / "d/r/old").mkdir(parents=True)
-    (tmp_path / "d/r/old/_.pkl").write_bytes(store_mod.MAGIC + bytes((1, 1)) + digest + old_mac + payload)
+    (tmp_path / "d/r/old/_.pkl").write_bytes(codec.MAGIC + bytes((1, 1)) + digest + old_mac + payload)
 
     signed = ArtifactStore(tmp_path, secret="k")
     with _no_unpickling() as calls:
@@ -184,7 +184,7 @@ def test_long_names_with_a_common_prefix_stay_distinct(url: str) -> None:
 _WRITER = textwrap.dedent(
     """
     import sys, time
-    from hamilflow.runtime import store as store_mod
+    from hamilflow.runtime.store import ArtifactStore, codec
 
     def write_half_then_hang(fh, data):  # a real, partial temp file, then the writer is killed
         if len(data) < 1 << 20:  # the pickle's small pieces go through; the value's bytes stop halfway
@@ -195,8 +195,8 @@ _WRITER = textwrap.dedent(
         open(sys.argv[2], "w").close()
         time.sleep(600)
 
-    store_mod._write_chunks = write_half_then_hang
-    store_mod.ArtifactStore(sys.argv[1]).put("d/r/n/_.pkl", b"new" * (4 << 20))
+    codec._write_chunks = write_half_then_hang
+    ArtifactStore(sys.argv[1]).put("d/r/n/_.pkl", b"new" * (4 << 20))
     """
 )
 
