@@ -1,0 +1,53 @@
+"""Every I/O pipeline returns, reports and writes on hamilflow what it does on Apache Hamilton.
+
+The pipelines (``pipelines/``) cover ``to.*``/``from_.*`` with ``Driver.materialize`` (CSV,
+Parquet, JSON, pickle, raw files), ``Builder.with_materializers``, ``@load_from``,
+``@save_to``, ``@dataloader``, ``@datasaver``, a DataLoader/DataSaver of our own registered
+with Hamilton, loaders feeding a ``Parallelizable`` block and savers inside and after blocks.
+Each runs on Hamilton (the reference) and on hamilflow's Driver and process pool; the files
+are compared byte for byte (see ``harness.py`` for the two things normalised: the run's folder
+and the saver's clock).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hamilflow.execution import executors
+from tests.differential import harness as corpus
+from tests.differential.io import harness
+from tests.differential.io.harness import IO_PIPELINES
+
+NAMES = corpus.module_names(IO_PIPELINES)
+
+
+def test_the_io_corpus_covers_every_way_of_loading_and_saving() -> None:
+    sources = {name: corpus.fresh_module(IO_PIPELINES, name) for name in NAMES}
+    texts = {name: open(module.__file__).read() for name, module in sources.items()}
+    assert len(NAMES) >= 25
+    for needle in ("to.csv", "to.parquet", "to.json", "to.pickle", "to.file", "from_.csv", "from_.parquet",
+                   "from_.json", "from_.pickle", "from_.file", "to.jsonlines", "from_.jsonlines", "@load_from.",
+                   "@save_to.", "@dataloader", "@datasaver", "@save_to.jsonlines", "@load_from.jsonlines"):  # fmt: skip
+        assert any(needle in text for text in texts.values()), f"no pipeline uses {needle}"
+    assert sum(hasattr(m, "_builder_materializers") for m in sources.values()) >= 3
+    assert sum(corpus.is_dynamic(m) for m in sources.values()) >= 6
+    assert sum(bool(m.WRITES) for m in sources.values()) >= 15
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hamilflow_driver_reads_and_writes_as_hamilton(name: str, tmp_path) -> None:
+    expected = harness.on_hamilton(name, tmp_path / "hamilton")
+
+    actual = harness.on_hamilflow(name, tmp_path / "hamilflow")
+
+    harness.assert_same_outcome(expected, actual, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hamilflow_process_pool_reads_and_writes_as_hamilton(name: str, tmp_path) -> None:
+    """Every node a task on the pool: loaders and savers run, and write, in worker processes."""
+    expected = harness.on_hamilton(name, tmp_path / "hamilton")
+
+    actual = harness.on_hamilflow(name, tmp_path / "hamilflow", executors.MultiProcessingExecutor(2), everywhere=True)
+
+    harness.assert_same_outcome(expected, actual, name, crossed_processes=True)
