@@ -1,7 +1,8 @@
 """The ``hamilflow`` command: compile pipelines to Airflow DAG files, check them, run them, draw them.
 
 hamilflow compile -m examples.word_count.pipeline --dag-id word_count --output-var total_words
-hamilflow compile --check                     # are the files in airflow_dags/ current?
+hamilflow compile                             # every DAG of pyproject.toml's [tool.hamilflow.dags.*]
+hamilflow compile --check                     # would compiling now write other files?
 hamilflow run -m examples.word_count.pipeline --output-var total_words --executor processes
 hamilflow run -m examples.features.pipeline --logical-date 2024-03-01   # the daily run of that date
 hamilflow validate -m examples.features.pipeline   # every problem at once; exit 1 when invalid
@@ -80,32 +81,28 @@ def _inputs(args: argparse.Namespace, graph: Any, outputs: Sequence[str]) -> dic
 
 
 def _compile(args: argparse.Namespace) -> int:
-    from hamilflow.compiler import CompileOptions, check_dag_file, compile_pipeline, embedded_options
+    from hamilflow.compiler import CompileError, CompileOptions, compile_pipeline
+    from hamilflow.project_config import read_project
 
+    project = None if args.module else read_project()
     if args.check or args.recompile:
-        files = args.files or sorted(glob.glob("airflow_dags/*.py"))
-        if not files:
-            print("no DAG files to check (airflow_dags/*.py)", file=sys.stderr)
-            return 1
-        missing = [path for path in files if not Path(path).is_file()]
-        if missing:
-            print(f"no such DAG file: {', '.join(missing)}", file=sys.stderr)
-            return 2
-        stale = 0
-        for path in files:
-            if args.recompile:
-                compile_pipeline(embedded_options(path)).write()
-                print(f"recompiled {path}")
-                continue
-            problem = check_dag_file(path)
-            if problem:
-                stale += 1
-                print(problem, file=sys.stderr)
-            else:
-                print(f"{path}: up to date")
-        return 1 if stale else 0
-    if not args.module or not args.dag_id:
-        raise SettingError("hamilflow compile needs -m MODULE and --dag-id DAG_ID (or --check / --recompile FILES).")
+        return _check_or_recompile(args, project)
+    if not args.module:
+        if project is None:
+            raise SettingError(
+                "hamilflow compile needs -m MODULE and --dag-id DAG_ID, or DAGs configured in pyproject.toml "
+                "([tool.hamilflow.dags.<dag_id>]) or hamilflow.toml (or --check / --recompile FILES)."
+            )
+        for options in _configured(project, args.dag_id):
+            try:
+                path = compile_pipeline(options).write()
+            except CompileError as error:
+                where = f"Cannot compile DAG '{options.dag_id}' of {project.table(options.dag_id)}"
+                raise CompileError(error.problems, header=where) from error
+            print(f"wrote {path}")
+        return 0
+    if not args.dag_id:
+        raise SettingError("hamilflow compile -m MODULE needs --dag-id DAG_ID too.")
     options = CompileOptions(
         modules=args.module,
         dag_id=args.dag_id,
@@ -120,10 +117,63 @@ def _compile(args: argparse.Namespace) -> int:
         grouping=args.grouping,
         store_url=args.store_url,
         output=args.output,
+        adapters=args.adapter or [],
     )
     path = compile_pipeline(options).write()
     print(f"wrote {path}")
     return 0
+
+
+def _configured(project: Any, dag_id: str | None) -> list[Any]:
+    """The project's configured DAGs, or only ``dag_id``'s."""
+    if dag_id is None:
+        return list(project.dags.values())
+    if dag_id not in project.dags:
+        import difflib
+
+        close = difflib.get_close_matches(dag_id, list(project.dags), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else f" Configured: {', '.join(project.dags) or 'none'}."
+        raise SettingError(f"no DAG '{dag_id}' is configured in {project.path}.{hint}")
+    return [project.dags[dag_id]]
+
+
+def _check_or_recompile(args: argparse.Namespace, project: Any) -> int:
+    """``--check``/``--recompile``: the project's configured DAGs by their settings, other files by what they embed."""
+    from hamilflow.compiler import check_compiled, check_dag_file, compile_pipeline, embedded_options
+
+    configured = {}  # output path -> options, for the DAGs the project configures
+    if project is not None:
+        configured = {
+            str(Path(o.output_path)): o for o in _configured(project, args.dag_id if not args.files else None)
+        }
+    folder = project.dags_folder if project is not None else "airflow_dags"
+    if args.files:
+        files = args.files
+    elif project is not None and args.dag_id:
+        files = list(configured)
+    else:
+        files = sorted({*configured, *glob.glob(f"{folder}/*.py")})
+    if not files:
+        print(f"no DAG files to check ({folder}/*.py)", file=sys.stderr)
+        return 1
+    missing = [path for path in files if not Path(path).is_file() and str(Path(path)) not in configured]
+    if missing:
+        print(f"no such DAG file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    stale = 0
+    for path in files:
+        options = configured.get(str(Path(path)))
+        if args.recompile:
+            compile_pipeline(options or embedded_options(path)).write()
+            print(f"recompiled {path}" + (f" from {project.table(options.dag_id)}" if options else ""))
+            continue
+        problem = check_compiled(options, path) if options is not None else check_dag_file(path)
+        if problem:
+            stale += 1
+            print(problem, file=sys.stderr)
+        else:
+            print(f"{path}: up to date")
+    return 1 if stale else 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -265,9 +315,16 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, summary: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[debug], help=summary, description=summary[0].upper() + summary[1:] + ".")
 
-    c = command("compile", "compile a pipeline into an Airflow DAG file, or check compiled files")
+    c = command(
+        "compile",
+        "compile a pipeline into an Airflow DAG file (with no -m: every DAG configured in pyproject.toml's "
+        "[tool.hamilflow.dags.<dag_id>] tables or hamilflow.toml), or check compiled files",
+    )
     c.add_argument("-m", "--module", action="append", metavar="MODULE", help=_MODULE)
-    c.add_argument("--dag-id", help="the DAG's id; also names the file airflow_dags/<dag_id>.py")
+    c.add_argument(
+        "--dag-id",
+        help="the DAG's id; also names the file airflow_dags/<dag_id>.py. Without -m: only this configured DAG",
+    )
     c.add_argument("--output-var", action="append", metavar="NAME", help=_OUTPUT_VAR)
     c.add_argument("--config", action="append", metavar="NAME=VALUE", help=_CONFIG)
     c.add_argument(
@@ -289,9 +346,30 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--grouping", default="default", choices=list(grouping.STRATEGIES), help="how nodes become tasks")
     c.add_argument("--store-url", default=None, help="artifact store: folder or fsspec URL")
     c.add_argument("--output", default=None, help="DAG file path (default airflow_dags/<dag_id>.py)")
-    c.add_argument("--check", action="store_true", help="exit 1 if compiled FILES are stale")
-    c.add_argument("--recompile", action="store_true", help="rewrite FILES from the options they embed")
-    c.add_argument("files", nargs="*", help="DAG files for --check/--recompile (default airflow_dags/*.py)")
+    c.add_argument(
+        "--adapter",
+        action="append",
+        metavar="MODULE:NAME",
+        help="Hamilton lifecycle adapter each task runs with, by import path: an adapter, or a function of no "
+        "argument returning one or a list (repeatable)",
+    )
+    c.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if a compiled file differs from what compiling now would write (the project's configured "
+        "DAGs and FILES)",
+    )
+    c.add_argument(
+        "--recompile",
+        action="store_true",
+        help="rewrite FILES: a configured DAG from the project's settings, another from the options it embeds",
+    )
+    c.add_argument(
+        "files",
+        nargs="*",
+        help="DAG files for --check/--recompile (default: the DAGs configured in pyproject.toml or hamilflow.toml, "
+        "and the files of the dags folder, airflow_dags/*.py)",
+    )
     c.set_defaults(handler=_compile)
 
     r = command("run", "run a pipeline locally with the task runner")

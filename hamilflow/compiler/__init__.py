@@ -39,7 +39,15 @@ from hamilflow.frontend import import_modules
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime.spec import PipelineSpec
 
-__all__ = ["CompileOptions", "CompiledDag", "compile_pipeline", "check_dag_file", "embedded_options", "CompileError"]
+__all__ = [
+    "CompileOptions",
+    "CompiledDag",
+    "compile_pipeline",
+    "check_compiled",
+    "check_dag_file",
+    "embedded_options",
+    "CompileError",
+]
 
 SPEC_NAME = "SPEC"  # the DAG file's constant: the pipeline spec and the options it was compiled with
 
@@ -47,8 +55,8 @@ SPEC_NAME = "SPEC"  # the DAG file's constant: the pipeline spec and the options
 class CompileError(GraphError):
     """The pipeline cannot be compiled into a working DAG; ``problems`` lists why."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(problems, header="Cannot compile this pipeline into an Airflow DAG")
+    def __init__(self, problems: list[str], header: str = "Cannot compile this pipeline into an Airflow DAG") -> None:
+        super().__init__(problems, header=header)
 
 
 @dataclass
@@ -124,6 +132,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         params=tuple(params),
         context_inputs=tuple(context_inputs),
         chunking=chunking,
+        adapters=tuple(options.adapters),
     )
     dag = AirflowDag(
         dag_id=options.dag_id,
@@ -206,12 +215,42 @@ def embedded_options(path: str | Path, text: str | None = None) -> CompileOption
 def check_dag_file(path: str | Path) -> str | None:
     """Recompile a DAG file from the options it embeds; None when current, else why it is stale."""
     path = Path(path)
+    return check_compiled(embedded_options(path), path, f"hamilflow compile --recompile {path}")
+
+
+def check_compiled(options: CompileOptions, path: str | Path | None = None, fix: str | None = None) -> str | None:
+    """Would compiling ``options`` now write another file than the one at ``path``? None when not, else why.
+
+    Stale means exactly that: the file compiling would write differs (tasks, edges, mapping,
+    params, settings, docs, or the fingerprint of the code the tasks run). ``fix`` is the
+    command that rewrites it.
+    """
+    path = Path(path or options.output_path)
+    fix = fix or f"hamilflow compile --dag-id {options.dag_id}"
+    if not path.is_file():
+        return f"{path}: missing — DAG '{options.dag_id}' was never compiled there. Run: {fix}"
     text = path.read_text()
-    options = embedded_options(path, text)
     try:
         fresh = compile_pipeline(options)
     except GraphError as error:
         return f"{path}: the pipeline no longer compiles:\n{error}"
-    if fresh.source != text:
-        return f"{path}: stale — the pipeline changed since it was compiled. Run: hamilflow compile --recompile {path}"
-    return None
+    if fresh.source == text:
+        return None
+    return f"{path}: stale — compiling now would write another DAG:\n{_difference(text, fresh.source)}\nRun: {fix}"
+
+
+def _difference(old: str, new: str, limit: int = 12) -> str:
+    """The first lines of a diff between the file as it is and as compiling would write it."""
+    import difflib
+
+    lines = [
+        line
+        for line in difflib.unified_diff(
+            old.splitlines(), new.splitlines(), "as it is", "as compiled now", lineterm="", n=0
+        )
+        if not line.startswith(("---", "+++", "@@"))
+    ]
+    shown = [f"    {line}" for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"    ... and {len(lines) - limit} more changed lines")
+    return "\n".join(shown)

@@ -165,7 +165,14 @@ def build_tasks(
         settings: dict[str, Any] = {"map_index_template": MAP_INDEX_TEMPLATE} if mapped_over else {}
         if any(u in mapped for u in upstream):
             settings["trigger_rule"] = "none_failed"  # an empty block skips its mapped tasks
-        settings.update(task_settings(graph, spec.nodes, problems))
+        tagged = task_settings(graph, spec.nodes, problems)
+        if settings.get("trigger_rule") == "none_failed" and tagged.get("trigger_rule") == "all_success":
+            problems.append(
+                f"@tag(airflow_trigger_rule='all_success') on task '{spec.name}': it runs after a mapped block, "
+                "whose tasks are skipped when the block has no items; all_success would skip this task too. "
+                "Leave the tag out (the task runs when no upstream task failed)."
+            )
+        settings.update(tagged)
         out.append(
             AirflowTask(
                 task_id=spec.name,

@@ -13,8 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 # Options the pipeline spec states under the same name; the DAG file keeps them there only.
-IN_PIPELINE_SPEC = ("modules", "dag_id", "config", "grouping", "store_url")
+IN_PIPELINE_SPEC = ("modules", "dag_id", "config", "grouping", "store_url", "adapters")
 COMPILE_OPTIONS_KEY = "compile_options"
+# Options a DAG file keeps only when set: files compiled before they existed stay current.
+_KEPT_WHEN_SET = (
+    "description",
+    "max_active_runs",
+    "max_active_tasks",
+    "dagrun_timeout",
+    "default_args",
+    "on_failure_callback",
+    "on_success_callback",
+)
 
 
 @dataclass
@@ -39,6 +49,15 @@ class CompileOptions:
     items_per_task: int | str | None = None  # None or "auto": packed automatically; see runtime.task.chunk_sizes
     tags: list[str] = field(default_factory=lambda: ["hamilflow"])
     output: str | None = None
+    # DAG-level Airflow settings (see hamilflow.project_config for the project file that sets them)
+    description: str | None = None
+    max_active_runs: int | None = None
+    max_active_tasks: int | None = None
+    dagrun_timeout: str | int | None = None  # a duration: 3600, "90m", "2h"
+    default_args: dict[str, Any] = field(default_factory=dict)  # task-level defaults: owner, retry_delay, ...
+    on_failure_callback: str | None = None  # "package.module:function", imported when Airflow calls it
+    on_success_callback: str | None = None
+    adapters: list[str] = field(default_factory=list)  # "package.module:adapter_or_factory", for the runtime
 
     @property
     def output_path(self) -> str:
@@ -57,6 +76,8 @@ class CompileOptions:
             if f.name == "final_vars" and list(self.final_vars) == list(final_vars):
                 continue
             value = getattr(self, f.name)
+            if f.name in _KEPT_WHEN_SET and not value:
+                continue
             data[f.name] = str(value) if f.name == "start_date" else value
         return data
 
@@ -65,5 +86,5 @@ class CompileOptions:
         """The options of a DAG file whose ``SPEC`` constant is ``spec`` (see :meth:`embedded`)."""
         compiled = dict(spec[COMPILE_OPTIONS_KEY])
         compiled.setdefault("final_vars", list(spec["final_vars"]))
-        common = {name: spec[name] for name in IN_PIPELINE_SPEC}
+        common = {name: spec[name] for name in IN_PIPELINE_SPEC if name in spec}  # adapters only when set
         return cls(**common, **compiled, output=output)

@@ -33,10 +33,11 @@ from hamilflow.compiler.pyformat import (
     operation,
     value,
 )
+from hamilflow.compiler.settings import Callback
 
 # Names the file defines or imports at module level: no function or variable of the DAG may hide them.
 MODULE_NAMES = frozenset(
-    {"dag", "task", "Param", "TaskGroup", "datetime", "pipeline", "CompiledPipeline", "SPEC", "chunk"}
+    {"dag", "task", "Param", "TaskGroup", "datetime", "pipeline", "CompiledPipeline", "callback", "SPEC", "chunk"}
 )
 _AMBIGUOUS = {"l", "I", "O"}  # pycodestyle's E741/E743
 
@@ -70,6 +71,8 @@ def _piece(obj: Any) -> Piece:
         return Code(f"datetime.datetime({', '.join(map(str, fields))}, tzinfo=datetime.timezone.utc)")
     if isinstance(obj, datetime.timedelta):
         return Code(f"datetime.timedelta(seconds={_number(obj.total_seconds())})")
+    if isinstance(obj, Callback):
+        return call("callback", Text(obj.path))
     if isinstance(obj, dict):
         return Bracket("{", tuple(Labeled(f"{_key(k)}: ", _piece(v)) for k, v in obj.items()), "}")
     if isinstance(obj, list):
@@ -112,7 +115,7 @@ def render(dag: AirflowDag) -> str:
         "",
         f"from airflow.sdk import {', '.join(sdk)}",
         "",
-        "from hamilflow.runtime.airflow import CompiledPipeline",
+        f"from hamilflow.runtime.airflow import CompiledPipeline{', callback' * _has_callback(dag.settings)}",
         "",
         *lay_out(Labeled("SPEC = ", _piece(dag.spec))),
         "pipeline = CompiledPipeline(SPEC)",
@@ -132,6 +135,12 @@ def render(dag: AirflowDag) -> str:
     lines += _wiring(dag, names)
     lines += ["", "", f"{names.dag_variable} = {names.dag_function}()", ""]
     return "\n".join(lines)
+
+
+def _has_callback(settings: Any) -> bool:
+    if isinstance(settings, Callback):
+        return True
+    return isinstance(settings, dict) and any(_has_callback(v) for v in settings.values())
 
 
 def _dag_decorator(dag: AirflowDag, names: _Names) -> list[str]:

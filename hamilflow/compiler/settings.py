@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hamilflow.errors import SettingError
@@ -23,11 +24,23 @@ TASK_ID = re.compile(r"^[\w.-]{1,250}$")  # Airflow's own rule for dag and task 
 
 _INTEGER_SETTINGS = ("retries", "priority_weight", "pool_slots", "max_active_tis_per_dag")
 _DURATION_SETTINGS = ("retry_delay", "execution_timeout", "max_retry_delay")
-_TEXT_SETTINGS = ("pool", "queue", "weight_rule")
+_TEXT_SETTINGS = ("owner", "pool", "queue", "weight_rule", "trigger_rule")
 _BOOLEAN_SETTINGS = ("retry_exponential_backoff",)
 TASK_SETTINGS = _INTEGER_SETTINGS + _DURATION_SETTINGS + _TEXT_SETTINGS + _BOOLEAN_SETTINGS
+# Trigger rules a hamilflow task may take: each runs a task only when no upstream task failed, so every
+# value it reads exists. Rules that run it after a failure (all_done, always, one_failed, ...) would
+# make it fail again on a missing artifact, far from the cause.
+SAFE_TRIGGER_RULES = ("all_success", "none_failed", "none_failed_min_one_success")
 # A block setting, on a Parallelizable[] node: how many items each mapped instance of its block runs.
 ITEMS_PER_TASK_TAG = "airflow_items_per_task"
+
+
+@dataclass(frozen=True)
+class Callback:
+    """An Airflow callback setting, by import path (``"package.module:function"``); the file imports it lazily."""
+
+    path: str
+
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _WEIGHT_RULES = ("downstream", "upstream", "absolute")
@@ -48,6 +61,46 @@ def parse_duration(text: Any) -> datetime.timedelta:
     return datetime.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
+def task_setting(setting: str, raw: Any) -> Any:
+    """The value of the Airflow task setting ``setting`` (one of :data:`TASK_SETTINGS`) written as ``raw``.
+
+    Used for ``@tag(airflow_<setting>=...)`` and for a DAG's ``default_args``; raises
+    ``SettingError`` (a ``ValueError``) saying what is wrong.
+
+    >>> task_setting("retry_delay", "5m"), task_setting("owner", "data-eng")
+    (datetime.timedelta(seconds=300), 'data-eng')
+    """
+    if setting in _INTEGER_SETTINGS:
+        return _integer(raw, _MINIMUM.get(setting))
+    if setting in _DURATION_SETTINGS:
+        value = parse_duration(raw)
+        if setting == "execution_timeout" and not value:
+            raise SettingError("an execution timeout of 0 would fail every run; use a positive duration")
+        return value
+    if setting in _BOOLEAN_SETTINGS:
+        return _boolean(raw)
+    if setting in _TEXT_SETTINGS:
+        text = str(raw).strip()
+        if not text:
+            raise SettingError("it must not be empty")
+        if setting == "weight_rule" and text not in _WEIGHT_RULES:
+            raise SettingError(f"Airflow's weight rules are {', '.join(_WEIGHT_RULES)}")
+        if setting == "trigger_rule" and text not in SAFE_TRIGGER_RULES:
+            raise SettingError(
+                f"hamilflow tasks take the trigger rules {', '.join(SAFE_TRIGGER_RULES)}: a task that runs after "
+                "an upstream failure would fail again on a value that was never written"
+            )
+        return text
+    raise SettingError(f"unknown Airflow task setting '{setting}'{_did_you_mean(setting, TASK_SETTINGS)}")
+
+
+def _did_you_mean(word: str, known: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
 def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[str]) -> dict[str, Any]:
     """Airflow task settings from the nodes' ``airflow_*`` tags (merged over a group's nodes)."""
     settings: dict[str, Any] = {}
@@ -58,28 +111,15 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
                 continue
             setting = key[len("airflow_") :]
             where = f"@tag({key}={raw!r}) on '{name}' ({node.where})"
+            if setting not in TASK_SETTINGS:
+                problems.append(
+                    f"{where}: unknown Airflow task setting '{setting}'.{_did_you_mean(setting, TASK_SETTINGS)} "
+                    f"Known: {', '.join('airflow_' + s for s in TASK_SETTINGS)}, and {ITEMS_PER_TASK_TAG} "
+                    "on a Parallelizable[] node."
+                )
+                continue
             try:
-                if setting in _INTEGER_SETTINGS:
-                    value: Any = _integer(raw, _MINIMUM.get(setting))
-                elif setting in _DURATION_SETTINGS:
-                    value = parse_duration(raw)
-                    if setting == "execution_timeout" and not value:
-                        raise SettingError("an execution timeout of 0 would fail every run; use a positive duration")
-                elif setting in _BOOLEAN_SETTINGS:
-                    value = _boolean(raw)
-                elif setting in _TEXT_SETTINGS:
-                    value = str(raw).strip()
-                    if not value:
-                        raise SettingError("it must not be empty")
-                    if setting == "weight_rule" and value not in _WEIGHT_RULES:
-                        raise SettingError(f"Airflow's weight rules are {', '.join(_WEIGHT_RULES)}")
-                else:
-                    problems.append(
-                        f"{where}: unknown Airflow task setting '{setting}'. "
-                        f"Known: {', '.join('airflow_' + s for s in TASK_SETTINGS)}, and {ITEMS_PER_TASK_TAG} "
-                        "on a Parallelizable[] node."
-                    )
-                    continue
+                value: Any = task_setting(setting, raw)
             except ValueError as error:
                 problems.append(f"{where}: {error}.")
                 continue
@@ -167,8 +207,88 @@ def _boolean(raw: Any) -> bool:
     return text in _TRUE
 
 
+CALLBACKS = ("on_failure_callback", "on_success_callback", "on_retry_callback", "on_execute_callback")
+# What a DAG's default_args may set: every task setting a tag may set, and the task callbacks.
+DEFAULT_ARGS = TASK_SETTINGS + CALLBACKS
+_DAG_LIMITS = ("max_active_runs", "max_active_tasks")
+_DAG_CALLBACKS = ("on_failure_callback", "on_success_callback")
+
+
+def check_callback(path: Any, what: str, problems: list[str]) -> None:
+    """A callback's import path must name something callable (imported now, as Airflow will)."""
+    from hamilflow.runtime.imports import resolve
+
+    try:
+        found = resolve(path, what)
+    except SettingError as error:
+        problems.append(str(error))
+        return
+    if not callable(found):
+        problems.append(
+            f"{what} {path!r} names a value of type {type(found).__name__}, not a function Airflow can call."
+        )
+
+
+def check_adapters(paths: Any, problems: list[str]) -> None:
+    """Each adapter path must name a Hamilton lifecycle adapter, or a function of no argument returning some."""
+    from hamilflow.runtime.imports import adapters_from
+
+    if not isinstance(paths, (list, tuple)):
+        problems.append(f"adapters {paths!r}: give a list of import paths, e.g. ['my_project.hooks:timing'].")
+        return
+    for path in paths:
+        try:
+            adapters_from(path)
+        except SettingError as error:
+            problems.append(str(error))
+
+
+def check_dag_options(options: CompileOptions, problems: list[str]) -> None:
+    """The DAG-level Airflow settings: limits, timeout, description, default_args, callbacks, adapters."""
+    for name in _DAG_LIMITS:
+        raw = getattr(options, name)
+        if raw is not None:
+            try:
+                _integer(raw, 1)
+            except ValueError as error:
+                problems.append(f"{name} {raw!r}: {error}.")
+    if options.dagrun_timeout is not None:
+        try:
+            if not parse_duration(options.dagrun_timeout):
+                raise SettingError("a timeout of 0 would fail every run; use a positive duration")
+        except ValueError as error:
+            problems.append(f"dagrun_timeout {options.dagrun_timeout!r}: {error}.")
+    if options.description is not None and not isinstance(options.description, str):
+        problems.append(f"description {options.description!r}: give text.")
+    if not isinstance(options.tags, (list, tuple)) or not all(isinstance(t, str) and t for t in options.tags):
+        problems.append(f"tags {options.tags!r}: give a list of words, e.g. ['features', 'daily'].")
+    for name in _DAG_CALLBACKS:
+        if getattr(options, name) is not None:
+            check_callback(getattr(options, name), name, problems)
+    if not isinstance(options.default_args, dict):
+        problems.append(f"default_args {options.default_args!r}: give a table of task settings, e.g. {{owner = 'x'}}.")
+    else:
+        if "retries" in options.default_args and options.retries is not None:
+            problems.append("retries is set twice, as retries and in default_args: keep one.")
+        for key, raw in options.default_args.items():
+            if key in CALLBACKS:
+                check_callback(raw, f"default_args {key}", problems)
+            elif key not in DEFAULT_ARGS:
+                problems.append(
+                    f"default_args: unknown task setting '{key}'.{_did_you_mean(key, DEFAULT_ARGS)} "
+                    f"Known: {', '.join(DEFAULT_ARGS)}."
+                )
+            else:
+                try:
+                    task_setting(key, raw)
+                except ValueError as error:
+                    problems.append(f"default_args {key} = {raw!r}: {error}.")
+    check_adapters(options.adapters, problems)
+
+
 def check_dag_settings(options: CompileOptions, problems: list[str]) -> None:
-    """The DAG-level options: dag id, start date, schedule."""
+    """The DAG-level options: dag id, start date, schedule, and the settings of :func:`check_dag_options`."""
+    check_dag_options(options, problems)
     if not isinstance(options.dag_id, str) or not TASK_ID.match(options.dag_id):
         problems.append(
             f"dag id {options.dag_id!r} is not valid in Airflow (letters, digits, '_', '.', '-'; at most 250 "
@@ -223,6 +343,21 @@ def dag_settings(options: CompileOptions) -> dict[str, Any]:
         "catchup": options.catchup,
         "tags": list(options.tags),
     }
+    if options.description:
+        settings["description"] = options.description
+    for name in _DAG_LIMITS:
+        if getattr(options, name) is not None:
+            settings[name] = _integer(getattr(options, name), 1)
+    if options.dagrun_timeout is not None:
+        settings["dagrun_timeout"] = parse_duration(options.dagrun_timeout)
+    for name in _DAG_CALLBACKS:
+        if getattr(options, name):
+            settings[name] = Callback(getattr(options, name))
+    default_args = {
+        key: Callback(raw) if key in CALLBACKS else task_setting(key, raw) for key, raw in options.default_args.items()
+    }
     if options.retries is not None:
-        settings["default_args"] = {"retries": options.retries}
+        default_args["retries"] = options.retries
+    if default_args:
+        settings["default_args"] = dict(sorted(default_args.items()))
     return settings

@@ -13,6 +13,7 @@ import os
 from typing import Any, Mapping
 
 from hamilflow.runtime.context import context_value
+from hamilflow.runtime.imports import ImportedCallback
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.task import list_block_chunks, run_task
 
@@ -20,6 +21,7 @@ __all__ = [
     "CompiledPipeline",
     "LABEL_VARIABLE",
     "MAP_INDEX_TEMPLATE",
+    "callback",
     "context_value",
     "deployment_slots",
     "max_map_length",
@@ -61,6 +63,14 @@ def deployment_slots(context: Mapping[str, Any] | None = None) -> int:
     per_dag = getattr(dag, "max_active_tasks", None) or _core_setting("max_active_tasks_per_dag", 16)
     pool = _core_setting("default_pool_task_slot_count", 128)
     return max(1, min(_core_setting("parallelism", 32), int(per_dag), pool))
+
+
+def callback(path: str) -> ImportedCallback:
+    """An Airflow callback of a DAG file, named by import path and imported when first called.
+
+    >>> callback("my_project.alerts:notify")  # doctest: +SKIP
+    """
+    return ImportedCallback(path)
 
 
 class CompiledPipeline:

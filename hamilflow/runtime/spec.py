@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 from hamilflow.execution import grouping
 
-_TUPLES = ("modules", "final_vars", "params", "context_inputs")
+_TUPLES = ("modules", "final_vars", "params", "context_inputs", "adapters")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ class PipelineSpec:
     from the Airflow task context (see :mod:`hamilflow.runtime.context`). ``chunking`` says,
     per block (by expander), how its items are packed into mapped instances:
     ``items_per_task`` (0: automatic) and the mapped tasks' ``max_active_tis_per_dag``, if
-    any (see :func:`hamilflow.runtime.task.chunk_sizes`).
+    any (see :func:`hamilflow.runtime.task.chunk_sizes`). ``adapters`` are Hamilton lifecycle
+    adapters by import path (``"package.module:name"``: an adapter, or a callable of no argument
+    returning one or a list), which each task imports and runs with.
     """
 
     dag_id: str
@@ -44,10 +46,15 @@ class PipelineSpec:
     params: tuple[str, ...] = ()
     context_inputs: tuple[str, ...] = ()
     chunking: dict[str, dict[str, int]] = field(default_factory=dict)
+    adapters: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The spec as JSON-like data (lists, dicts, strings), in field order."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """The spec as JSON-like data (lists, dicts, strings), in field order; ``adapters`` only when set."""
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+            if f.name != "adapters" or self.adapters
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PipelineSpec:
