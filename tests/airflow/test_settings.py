@@ -114,3 +114,60 @@ def test_node_names_that_clash_with_dag_file_or_context_names_still_run(compile_
 
     assert result.outputs == local(module, ["ti"], {"ds": "2025-03-04"})
     assert [t.label for t in result.instances("chunk")] == ["dag=0", "dag=1", "dag=2"]
+
+
+def test_dag_settings_from_the_project_reach_airflow_and_callbacks_run(compile_dag, run_dag, tmp_path, monkeypatch):
+    record = "tests.resources.airflow.callbacks:record"
+    path = compile_dag(
+        "tests.resources.airflow.tagged",
+        "configured",
+        description="Tagged rows, configured",
+        max_active_runs=1,
+        max_active_tasks=3,
+        dagrun_timeout="1h",
+        tags=["hamilflow", "rows"],
+        on_failure_callback=record,
+        default_args={"owner": "data-eng", "retry_delay": "2m", "on_success_callback": record},
+        adapters=["tests.resources.airflow.callbacks:printers"],
+    )
+    _, dag = load_dag(path)
+    assert dag.description == "Tagged rows, configured"
+    assert (dag.max_active_runs, dag.max_active_tasks) == (1, 3)
+    assert dag.dagrun_timeout == datetime.timedelta(hours=1)
+    assert set(dag.tags) == {"hamilflow", "rows"}
+    plain = dag.get_task("plain")
+    assert plain.owner == "data-eng" and plain.retry_delay == datetime.timedelta(minutes=2)
+    assert dag.get_task("raw").retry_delay == datetime.timedelta(seconds=90)  # a tag wins over default_args
+
+    calls = tmp_path / "callbacks.txt"
+    monkeypatch.setenv("HAMILFLOW_TEST_CALLBACKS", str(calls))
+    run_dag(path)
+    assert sorted(calls.read_text().split("\n")[:-1]) == ["success cleaned", "success plain", "success raw"]
+
+
+def test_an_owner_and_a_trigger_rule_by_tag(compile_dag, pipeline_source) -> None:
+    name = pipeline_source(
+        "from hamilton.function_modifiers import tag\n\n\n"
+        "@tag(airflow_owner='alice', airflow_trigger_rule='none_failed_min_one_success')\n"
+        "def answer() -> int:\n    return 42\n"
+    )
+    _, dag = load_dag(compile_dag(name, "owned"))
+    task = dag.get_task("answer")
+    assert task.owner == "alice" and task.trigger_rule == "none_failed_min_one_success"
+
+
+@pytest.fixture
+def pipeline_source(tmp_path, monkeypatch):
+    """Writes a pipeline module into an importable folder; returns its import name."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = []
+
+    def write(source: str) -> str:
+        name = f"settings_case_{uuid.uuid4().hex[:8]}"
+        (tmp_path / f"{name}.py").write_text(source)
+        names.append(name)
+        return name
+
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)

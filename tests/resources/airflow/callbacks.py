@@ -1,0 +1,16 @@
+"""Callbacks and adapters named by import path in DAG settings: each call appends a line to a file."""
+
+import os
+
+from hamilton.lifecycle import default
+
+
+def record(context) -> None:
+    """Append ``<event> <task id>`` to $HAMILFLOW_TEST_CALLBACKS (a task's success or failure callback)."""
+    instance = context["ti"]
+    with open(os.environ["HAMILFLOW_TEST_CALLBACKS"], "a") as fh:
+        fh.write(f"{getattr(instance.state, 'value', instance.state)} {instance.task_id}\n")
+
+
+def printers() -> list:
+    return [default.PrintLn()]
