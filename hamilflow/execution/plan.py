@@ -111,7 +111,8 @@ class Plan:
 
     ``value_paths`` gives, for every value a task reads or writes, the block path of the
     value (an expander's items live inside its own block); ``producer`` maps a computed
-    value to the task that computes it.
+    value to the task that computes it. ``item_policies`` gives, for expanders whose block
+    may lose items, the fraction that must succeed (see :mod:`hamilflow.execution.item_failures`).
     """
 
     tasks: tuple[TaskSpec, ...]
@@ -120,6 +121,7 @@ class Plan:
     value_paths: dict[str, Path]
     producer: dict[str, str]
     code_digest: str = field(default="", compare=False)
+    item_policies: dict[str, float] = field(default_factory=dict)
 
     @functools.cached_property
     def task(self) -> dict[str, TaskSpec]:
@@ -158,6 +160,8 @@ class Plan:
             "value_paths": {k: list(v) for k, v in self.value_paths.items()},
             "producer": dict(self.producer),
         }
+        if self.item_policies:  # only when set, so that plans without a policy keep their fingerprint
+            data["item_policies"] = dict(self.item_policies)
         if with_digest:
             data["code_digest"] = self.code_digest
         return data
@@ -176,6 +180,7 @@ class Plan:
             value_paths={k: tuple(v) for k, v in data["value_paths"].items()},
             producer=dict(data["producer"]),
             code_digest=data.get("code_digest", ""),
+            item_policies=dict(data.get("item_policies", {})),
         )
 
 
@@ -509,4 +514,17 @@ def build_plan(
         value_paths=value_paths,
         producer=producer,
         code_digest=_source_digest(graph, to_run) if fingerprint else "",
+        item_policies=_item_policies(graph, to_run),
     )
+
+
+def _item_policies(graph: FunctionGraph, to_run: list[str]) -> dict[str, float]:
+    """Each expander's ``min_success_ratio`` tag, checked (see :mod:`hamilflow.execution.item_failures`)."""
+    from hamilflow.execution import item_failures  # it reads plans: imported when plans are built
+
+    found = {}
+    for name in to_run:
+        node = graph.nodes[name]
+        if node.is_expander and item_failures.TAG in node.tags:
+            found[name] = item_failures.policy_of(node.tags, name, node.where)
+    return found

@@ -72,6 +72,7 @@ from hamilflow.execution.executors import (
     SynchronousLocalTaskExecutor,
     TaskExecutor,
 )
+from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_for, judge, screen
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import ReadKind, gather_inputs
 from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
@@ -181,7 +182,9 @@ class RunState:
     ``results`` holds values by ``(node, index prefix)`` while some instance will still read
     them (``readers`` counts those instances); ``counts`` the items of each expander
     instance; ``waiting``/``waiters``/``fired`` the events instances wait for;
-    ``remaining`` the instances of each task a block still runs; ``ready`` what can run now.
+    ``remaining`` the instances of each task a block still runs; ``ready`` what can run now;
+    ``judged`` the block instances whose lost items were reported; ``lost_blocks`` the block
+    instances that never opened, since the item that would have opened them was dropped.
     """
 
     results: dict[tuple[str, Index], Any] = field(default_factory=dict)
@@ -192,6 +195,8 @@ class RunState:
     fired: set[Event] = field(default_factory=set)
     remaining: dict[tuple[str, Index], int] = field(default_factory=dict)
     ready: deque[Instance] = field(default_factory=deque)
+    judged: set[tuple[str, Index]] = field(default_factory=set)
+    lost_blocks: dict[tuple[str, Index], ItemFailure] = field(default_factory=dict)
 
 
 class Runner:
@@ -221,6 +226,7 @@ class Runner:
         self.run_id = run_id
         self.lifecycle = lifecycle if lifecycle is not None and lifecycle.sees_tasks else None
         self.purposes = {t.name: task_purpose(t) for t in plan.tasks} if self.lifecycle is not None else {}
+        self.policies = plan.item_policies
 
     # -------------------------------------------------------------- task hooks
     def task_id(self, instance: Instance) -> str:
@@ -320,9 +326,13 @@ class Runner:
         spec = self.specs[name]
         for expander in spec.expanders:
             inner = spec.path + (expander,)
-            items = self.state.counts[(expander, index)] = len(outputs[expander])
+            found = outputs[expander]
+            if type(found) is ItemFailure:  # its item was dropped: the block never opens
+                self.state.lost_blocks[(expander, index)] = found
+                found = []
+            items = self.state.counts[(expander, index)] = len(found)
             if self.lifecycle is not None:
-                self.lifecycle.task_expanded(self.run_id, self.task_id(instance), outputs[expander])
+                self.lifecycle.task_expanded(self.run_id, self.task_id(instance), found)
             for task in self.plan.tasks_at.get(inner, ()):
                 self.state.remaining[(task, index)] = items
             for item in range(items):
@@ -355,6 +365,41 @@ class Runner:
         values = {v: base[v] for v in spec.external if v in base}
         values.update(gather_inputs(spec, index, self._value, self._item, self._count))
         return values
+
+    # -------------------------------------------------------------- items a block may lose
+    def prepare(self, instance: Instance, base: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The instance's inputs, or None when it reads a dropped item (it is then finished as dropped).
+
+        Only pipelines with a block policy pay for the checks.
+        """
+        values = self.inputs_for(instance, base)
+        if not self.policies:
+            return values
+        name, index = instance
+        failure = screen(self.specs[name], index, values, self.policies, self._lost_block, self._judge)
+        if failure is None:
+            return values
+        self.finish(instance, dict.fromkeys(self.specs[name].outputs, failure))
+        return None
+
+    def dropped(self, instance: Instance, error: BaseException) -> bool:
+        """Drop the item of the nearest enclosing block with a policy, if any; True when the run goes on."""
+        name, index = instance
+        spec = self.specs[name]
+        node = failed_node(error, spec.nodes[0])
+        failure = failure_for(spec.path, index, self.policies, node, error)
+        if failure is None:
+            return False
+        self.finish(instance, dict.fromkeys(spec.outputs, failure))
+        return True
+
+    def _lost_block(self, block: str, prefix: Index) -> ItemFailure | None:
+        return self.state.lost_blocks.get((block, prefix))
+
+    def _judge(self, block: str, prefix: Index, total: int, failures: list[ItemFailure]) -> None:
+        if (block, prefix) not in self.state.judged:
+            self.state.judged.add((block, prefix))
+            judge(block, self.policies[block], total, failures)
 
     def _value(self, node: str, index: Index) -> Any:
         return self.state.results[(node, index)]
@@ -405,7 +450,11 @@ class Runner:
                 for executor, units in queued.items():
                     while units and running.get(executor, 0) < max(1, executor.parallelism):
                         name, chunk = units.popleft()
-                        batch = [self.inputs_for(i, base) for i in chunk]
+                        prepared = [(i, self.prepare(i, base)) for i in chunk]
+                        chunk = [i for i, values in prepared if values is not None]
+                        batch = [values for _, values in prepared if values is not None]
+                        if not chunk:
+                            continue
                         calls = self._submitted(chunk, batch)
                         unit = (self.programs[name], batch) if calls is None else (self.programs[name], batch, calls)
                         future = executor.submit(run_batch, *unit)
@@ -430,6 +479,9 @@ class Runner:
                 self._returned(chunk[: len(batch.outputs) + (error is not None)], batch.outputs, error)
                 if error is not None:
                     self._describe_failure(error, chunk[batch.failed])
+                    if self.policies and self.dropped(chunk[batch.failed], error):
+                        self.state.ready.extend(chunk[batch.failed + 1 :])  # the rest of the unit did not run
+                        continue
                     self._cancel(in_flight)
                     raise error
         except BaseException as stop:
@@ -448,13 +500,17 @@ class Runner:
             future.cancel()
 
     def _run_inline(self, program: TaskProgram, instance: Instance, base: Mapping[str, Any]) -> None:
-        values = self.inputs_for(instance, base)
+        values = self.prepare(instance, base)
+        if values is None:
+            return
         calls = self._submitted([instance], [values])
         try:
             outputs = program.run(values, calls[0] if calls else None)
         except Exception as error:
             self._returned([instance], [], error)
             self._describe_failure(error, instance)
+            if self.policies and self.dropped(instance, error):
+                return
             raise
         self.finish(instance, outputs)
         self._returned([instance], [outputs], None)
