@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import time
+from collections.abc import Callable
 from typing import Any
 
 from hamilflow.errors import SettingError
@@ -72,6 +73,23 @@ def _mtime(info: dict[str, Any]) -> float | None:
     return None
 
 
+def _writer_gone(name: str, mtime: Callable[[], float | None], now: float, older_than: float) -> bool:
+    """Whether the writer of the temp file ``name`` is gone: its process, if it ran on this machine,
+    else (another machine, an older hamilflow) it left the file untouched for ``older_than`` seconds.
+    ``mtime`` is asked only in the second case (it may raise FileNotFoundError: the file was renamed)."""
+    match = _TEMP.search(name)
+    if match and match["machine"] == _machine():
+        return not _pid_alive(int(match["pid"]))
+    when = mtime()
+    return when is not None and now - when >= older_than
+
+
+def _live_writer_here(name: str) -> bool:
+    """Whether ``name`` is the temp file of a process of this machine that is still running."""
+    match = _TEMP.search(name)
+    return bool(match and match["machine"] == _machine() and _pid_alive(int(match["pid"])))
+
+
 class _TempSweeping:
     """The sweeping half of :class:`~hamilflow.runtime.store.ArtifactStore` (it walks the store's own files)."""
 
@@ -117,15 +135,15 @@ class _TempSweeping:
     def _sweep_file(self, path: str, info: dict[str, Any] | None, now: float, older_than: float) -> bool:
         """Remove one temp file if its writer is gone; True if removed."""
         name = path.rsplit("/" if self._fs is not None else os.sep, 1)[-1]
-        match = _TEMP.search(name)
-        if match and match["machine"] == _machine():
-            abandoned = not _pid_alive(int(match["pid"]))
-        else:
-            try:
-                mtime = os.stat(path).st_mtime if self._fs is None else _mtime(info or self._fs.info(path))
-            except FileNotFoundError:
-                return False  # renamed into place meanwhile
-            abandoned = mtime is not None and now - mtime >= older_than
+        try:
+            abandoned = _writer_gone(
+                name,
+                lambda: os.stat(path).st_mtime if self._fs is None else _mtime(info or self._fs.info(path)),
+                now,
+                older_than,
+            )
+        except FileNotFoundError:
+            return False  # renamed into place meanwhile
         if not abandoned:
             return False
         try:
