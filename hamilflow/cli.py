@@ -9,6 +9,7 @@ hamilflow validate -m examples.features.pipeline   # every problem at once; exit
 hamilflow graph -m examples.nested.pipeline --format mermaid            # blocks as subgraphs
 hamilflow airflow-test airflow_dags/word_count.py   # run on an embedded Airflow (SQLite)
 hamilflow demo                                # compile word_count and run it on Airflow
+hamilflow gc --older-than 30d                 # what old runs would free in the artifact store
 
 Values on the command line are read by the annotation of the input they fill (see
 :mod:`hamilflow.cli_inputs`). An error is one paragraph saying what to change; ``--debug``
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from hamilflow import cli_graph, cli_inputs, cli_validate
+from hamilflow import cli_gc, cli_graph, cli_inputs, cli_validate
 from hamilflow.errors import ExecutionRequestError, GraphError, HamilflowError, SettingError
 from hamilflow.execution import grouping
 from hamilflow.runtime.context import CONTEXT_INPUTS
@@ -450,6 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = command("demo", "compile examples/word_count and run it on an embedded Airflow")
     d.add_argument("--home", default=".hamilflow/airflow", help="AIRFLOW_HOME for the embedded Airflow")
     d.set_defaults(handler=_demo)
+
+    cli_gc.add_parser(command)
     return parser
 
 
