@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from hamilflow.graph import FunctionGraph
     from hamilflow.runtime.spec import PipelineSpec
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _ENV = "HAMILFLOW_PLAN_CACHE"
 KEEP = 64  # cached plans kept per folder, the most recently written; older code versions go
 _TEMP_AGE = 3600.0  # seconds after which a writer's temp file is taken for abandoned
@@ -126,6 +126,8 @@ def write(spec: PipelineSpec, graph: FunctionGraph, plan: Plan, modules: list[An
             "fingerprint": spec.fingerprint,
             "files": [(path, _digest(path)) for path in files],
             "value_paths": pickle.dumps(plan.value_paths),
+            "producer": pickle.dumps(plan.producer),
+            "item_policies": dict(plan.item_policies),
             "tasks": tasks,
         }
         blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
@@ -176,6 +178,8 @@ class CachedPlan:
     def __init__(self, data: dict[str, Any]) -> None:
         self._tasks: dict[str, bytes] = data["tasks"]
         self._value_paths_blob: bytes = data["value_paths"]
+        self._producer_blob: bytes = data["producer"]
+        self.item_policies: dict[str, float] = data["item_policies"]
         self._loaded: dict[str, tuple] = {}
 
     def task(self, name: str) -> tuple | None:
@@ -191,6 +195,11 @@ class CachedPlan:
     def value_paths(self) -> dict[str, tuple[str, ...]]:
         """The block path of every value, unpickled when first asked for."""
         return pickle.loads(self._value_paths_blob)
+
+    @functools.cached_property
+    def producer(self) -> dict[str, str]:
+        """The task that computes each value, unpickled when first asked for."""
+        return pickle.loads(self._producer_blob)
 
 
 def read(spec: PipelineSpec) -> CachedPlan | None:
