@@ -1,0 +1,318 @@
+"""A small Airflow 3 deployment on loopback: CeleryExecutor, a Redis broker, two workers, artifacts on S3.
+
+What the distributed suite runs against, every part a real server started here and stopped after:
+
+* ``redis-server`` (Debian's package) on a free port: the Celery broker (db 0) and result backend (db 1);
+* ``moto_server`` (``moto[server]``): an S3-compatible server holding the bucket of the artifact store;
+* the Airflow side: ``airflow db migrate``, then ``api-server``, ``scheduler`` and ``dag-processor`` in one
+  AIRFLOW_HOME with the CeleryExecutor and a SQLite metadata DB;
+* two ``airflow celery worker`` processes, each in its own working directory, AIRFLOW_HOME, temp dir and
+  plan cache, named ``worker-a`` and ``worker-b``.
+
+What the workers share is what a deployment shares: the DAGs folder and the pipeline code on
+``sys.path`` (the repository, read-only in spirit), the broker, the Airflow API (tasks report to the
+api-server's execution API: Airflow 3 workers never open the metadata DB, so the SQLite file is read
+and written by the scheduler's processes only), and the S3 bucket. Nothing else: no artifact folder,
+no shared temp dir. Each worker's ``[core] hostname_callable`` names it, so the task instances say
+which worker ran them.
+
+Every process runs in a session (process group) of its own and is stopped by killing that group,
+nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.scheduler.conftest import (
+    BIN,
+    PASSWORD,
+    REPO,
+    USER,
+    AirflowError,
+    AirflowServer,
+    _group_alive,
+    free_port,
+)
+
+WORKERS = ("worker-a", "worker-b")
+BUCKET = "hamilflow-artifacts"
+STARTUP_TIMEOUT = float(os.environ.get("HAMILFLOW_CLUSTER_TIMEOUT", "240"))
+S3_KEYS = {"AWS_ACCESS_KEY_ID": "hamilflow-test", "AWS_SECRET_ACCESS_KEY": "hamilflow-test-secret"}
+
+
+def redis_server() -> str | None:
+    """Debian's redis-server binary, if installed (scripts/system-packages.sh installs it)."""
+    return shutil.which("redis-server") or next(
+        (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(p, os.X_OK)), None
+    )
+
+
+class Service:
+    """One long-running process in its own process group, with its output in a log file."""
+
+    def __init__(self, name: str, argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
+        self.name, self.log_path = name, log
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            raise AirflowError(f"{self.name} exited with {self.process.returncode}; {self.log_path}:\n{self.tail()}")
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """SIGTERM the process group, then SIGKILL what is left of it."""
+        pgid = self.process.pid  # start_new_session: the group id is the leader's pid
+        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline:
+                self.process.poll()  # reap the leader: a zombie would keep its group id alive
+                if not _group_alive(pgid):
+                    break
+                time.sleep(0.3)
+            if not _group_alive(pgid):
+                break
+        self.process.wait(timeout=10)
+        self._log.close()
+
+
+class S3Server:
+    """``moto_server`` on a free loopback port with one bucket; clients find it through the AWS variables."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.service: Service | None = None
+
+    def environment(self) -> dict[str, str]:
+        """How a process reaches this server: the standard AWS variables, nothing hamilflow-specific."""
+        return {**S3_KEYS, "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": self.endpoint}
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.service = Service("s3", argv, self.root, {**os.environ, **S3_KEYS}, self.root / "s3.log")
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._bucket_made():
+            self.service.check()
+            if time.monotonic() > deadline:
+                raise AirflowError(f"the S3 server is not up after {STARTUP_TIMEOUT:.0f} s:\n{self.service.tail()}")
+            time.sleep(0.5)
+
+    def _bucket_made(self) -> bool:
+        import botocore.exceptions
+
+        try:
+            self.client().create_bucket(Bucket=BUCKET)
+        except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectionClosedError):
+            return False
+        return True
+
+    def client(self):
+        """A boto3 S3 client of this server, for looking at and tampering with objects behind the store's back."""
+        import boto3
+
+        keys = {
+            "aws_access_key_id": S3_KEYS["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+        }
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1", **keys)
+
+    def filesystem(self):
+        """An s3fs file system of this server (what the store's fsspec URL opens, configured explicitly)."""
+        import s3fs
+
+        return s3fs.S3FileSystem(
+            key=S3_KEYS["AWS_ACCESS_KEY_ID"],
+            secret=S3_KEYS["AWS_SECRET_ACCESS_KEY"],
+            client_kwargs={"endpoint_url": self.endpoint, "region_name": "us-east-1"},
+            skip_instance_cache=True,
+        )
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()
+            self.service = None
+
+
+class CeleryCluster(AirflowServer):
+    """The deployment above; the REST client (trigger, wait_for_run, task_instances...) is the scheduler suite's."""
+
+    def __init__(self, root: Path, s3: S3Server) -> None:
+        super().__init__(root)
+        self.s3 = s3
+        self.redis_port = free_port()
+        self.broker = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.store_url = f"s3://{BUCKET}/artifacts"
+        self.secret = secrets.token_urlsafe(32)
+        self.jwt_secret = secrets.token_urlsafe(64)
+        self.services: list[Service] = []
+
+    # ------------------------------------------------------------------ environments
+    def shared_environment(self) -> dict[str, str]:
+        """The configuration every Airflow process of the deployment has (an airflow.cfg would carry it)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "HAMILFLOW_", "AWS_"))}
+        env.update(
+            AIRFLOW__CORE__DAGS_FOLDER=str(self.dags),
+            AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
+            AIRFLOW__CORE__PARALLELISM="8",
+            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{self.base_url}/execution/",
+            AIRFLOW__API_AUTH__JWT_SECRET=self.jwt_secret,
+            AIRFLOW__CELERY__BROKER_URL=self.broker,
+            AIRFLOW__CELERY__RESULT_BACKEND=f"redis://127.0.0.1:{self.redis_port}/1",
+            AIRFLOW__CELERY__WORKER_CONCURRENCY="2",
+            AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+            HAMILFLOW_STORE_URL=self.store_url,
+            HAMILFLOW_STORE_SECRET=self.secret,
+            PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
+            PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
+            NO_COLOR="1",
+            PYTHONUNBUFFERED="1",
+            **self.s3.environment(),
+        )
+        return env
+
+    def environment(self) -> dict[str, str]:
+        """The scheduler side: the metadata DB, the API and the UI's login live here."""
+        env = self.shared_environment()
+        env.update(
+            AIRFLOW_HOME=str(self.home),
+            AIRFLOW__CORE__AUTH_MANAGER="airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=f"{USER}:admin",
+            AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(self.home / "passwords.json"),
+            AIRFLOW__API__HOST="127.0.0.1",
+            AIRFLOW__API__PORT=str(self.port),
+            AIRFLOW__API__BASE_URL=self.base_url,
+            AIRFLOW__API__WORKERS="1",
+            AIRFLOW__API__EXPOSE_CONFIG="False",
+            AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
+            AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="60",
+            AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
+            AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT="300",
+        )
+        return env
+
+    def worker_environment(self, name: str, folder: Path) -> dict[str, str]:
+        """One worker: the shared configuration, plus a home, temp dir and plan cache of its own, and its name."""
+        env = self.shared_environment()
+        env.update(
+            AIRFLOW_HOME=str(folder / "home"),
+            TMPDIR=str(folder / "tmp"),
+            HAMILFLOW_PLAN_CACHE=str(folder / "plans"),
+            HAMILFLOW_WORKER_NAME=name,
+            AIRFLOW__CORE__HOSTNAME_CALLABLE="tests.distributed.identity.worker_name",
+            AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+        )
+        return env
+
+    # ------------------------------------------------------------------ lifecycle
+    def _service(self, name: str, argv: list[str], cwd: Path, env: dict[str, str]) -> Service:
+        service = Service(name, argv, cwd, env, self.root / f"{name}.log")
+        self.services.append(service)
+        return service
+
+    def _wait(self, what: str, ready, services: list[Service]) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not ready():
+            for service in services:
+                service.check()
+            if time.monotonic() > deadline:
+                tails = "\n".join(f"--- {s.name}\n{s.tail()}" for s in services)
+                raise AirflowError(f"{what} not ready after {STARTUP_TIMEOUT:.0f} s\n{tails}")
+            time.sleep(1)
+
+    def start(self) -> None:
+        for folder in (self.home, self.dags):
+            folder.mkdir(parents=True, exist_ok=True)
+        for dag_file in sorted((REPO / "airflow_dags").glob("*.py")):
+            shutil.copy(dag_file, self.dags / dag_file.name)
+        (self.home / "passwords.json").write_text(json.dumps({USER: PASSWORD}) + "\n")
+        self._start_redis()
+        env = self.environment()
+        migrate = subprocess.run(
+            [str(BIN / "airflow"), "db", "migrate"], cwd=self.root, env=env, capture_output=True, text=True
+        )
+        if migrate.returncode:
+            raise AirflowError(f"airflow db migrate failed:\n{migrate.stdout[-3000:]}\n{migrate.stderr[-3000:]}")
+        airflow = [
+            self._service(part, [str(BIN / "airflow"), part], self.root, env)
+            for part in ("api-server", "scheduler", "dag-processor")
+        ]
+        self._wait("the Airflow api-server, scheduler and dag processor", self.healthy, airflow)
+        workers = []
+        for name in WORKERS:
+            folder = self.root / name
+            for sub in ("home", "tmp", "plans"):
+                (folder / sub).mkdir(parents=True)
+            argv = [str(BIN / "airflow"), "celery", "worker", "--celery-hostname", f"{name}@hamilflow"]
+            workers.append(
+                self._service(name, [*argv, "--skip-serve-logs"], folder, self.worker_environment(name, folder))
+            )
+        self._wait("both Celery workers", lambda: self.workers_ready(workers), workers)
+        self.process = airflow[0].process  # for AirflowServer's helpers that look at the server process
+
+    def _start_redis(self) -> None:
+        binary = redis_server()
+        folder = self.root / "redis"
+        folder.mkdir()
+        argv = [binary, "--bind", "127.0.0.1", "--port", str(self.redis_port), "--save", "", "--appendonly", "no"]
+        redis = self._service(
+            "redis", [*argv, "--dir", str(folder), "--protected-mode", "yes"], folder, dict(os.environ)
+        )
+
+        def pong() -> bool:
+            import redis as client
+
+            try:
+                return bool(client.Redis(port=self.redis_port, socket_timeout=2).ping())
+            except client.RedisError:
+                return False
+
+        self._wait("redis-server", pong, [redis])
+
+    def healthy(self) -> bool:
+        """The metadata DB, scheduler and dag processor report healthy (no triggerer runs here)."""
+        import requests
+
+        try:
+            health = requests.get(f"{self.base_url}/api/v2/monitor/health", timeout=5).json()
+        except (requests.RequestException, ValueError):
+            return False
+        return all(
+            (health.get(p) or {}).get("status") == "healthy" for p in ("metadatabase", "scheduler", "dag_processor")
+        )
+
+    def workers_ready(self, workers: list[Service]) -> bool:
+        """Every worker has said it is ready in its log (Celery's ``celery@<name> ready.``)."""
+        return all(f"{s.name}@hamilflow ready".encode() in s.log_path.read_bytes() for s in workers)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):  # workers first, the broker and S3 last
+            service.stop()
+        self.services.clear()
+        self.process = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(f"--- {s.name} ({s.log_path})\n{s.tail(lines)}" for s in self.services)
