@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from hamilflow.errors import ExecutionRequestError, HamilflowError
+from hamilflow.execution.code_text import without_comments
 from hamilflow.execution.grouping import GroupByRepeatableBlocks, GroupingStrategy
 
 if TYPE_CHECKING:
@@ -284,7 +285,7 @@ def _function_text(fn: Callable[..., Any], checked: set[str]) -> bytes:
     lines = linecache.getlines(filename)
     if not lines or code.co_firstlineno > len(lines):
         return _code_text(code).encode()
-    return "".join(lines[code.co_firstlineno - 1 : _last_line(code)]).encode()
+    return without_comments("".join(lines[code.co_firstlineno - 1 : _last_line(code)]).encode())
 
 
 def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:
