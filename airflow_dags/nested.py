@@ -24,7 +24,7 @@ SPEC = {
     "dag_id": "nested",
     "modules": ["examples.nested.pipeline"],
     "final_vars": ["report"],
-    "fingerprint": "00e90f7e36b8114d",
+    "fingerprint": "27f392928edfcaa3",
     "config": {},
     "grouping": "default",
     "store_url": None,

@@ -397,6 +397,40 @@ def test_a_file_of_a_changed_pipeline_is_stale(pipeline_module, tmp_path) -> Non
     assert "no longer compiles" in check_dag_file(path)
 
 
+COMMENTED = """\
+def answer(x: int = 1) -> int:
+    \"\"\"The answer.\"\"\"
+    return x + 1
+"""
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("    return x + 1\n", "    # one more than x\n    return x + 1  # '#' in a comment\n"),
+        ("def answer", "# a comment above the function\n\n\ndef answer"),
+        ("int = 1) -> int:\n", "int = 1) -> int:  # the signature\n"),
+    ],
+    ids=["comment-lines-inside", "comment-above", "trailing-comment"],
+)
+def test_a_comment_only_edit_is_not_stale_and_workers_still_run_the_file(pipeline_module, tmp_path, edit) -> None:
+    from hamilflow.runtime.spec import PipelineSpec
+    from hamilflow.runtime.task import LoadedPipeline
+
+    name = pipeline_module(COMMENTED)
+    compiled = compile_pipeline(CompileOptions(modules=[name], dag_id="d", output=str(tmp_path / "d.py")))
+    path = compiled.write()
+    (tmp_path / f"{name}.py").write_text(COMMENTED.replace(*edit))
+    sys.modules.pop(name)
+    assert check_dag_file(path) is None
+    LoadedPipeline(PipelineSpec.from_dict(compiled.dag.spec))  # the fingerprint check of every task passes
+
+    for changed in (COMMENTED.replace("x + 1", "x + 2"), COMMENTED.replace("The answer.", "The answer, now.")):
+        (tmp_path / f"{name}.py").write_text(changed)  # code and docs are what the DAG runs and shows
+        sys.modules.pop(name)
+        assert "stale" in check_dag_file(path)
+
+
 def test_only_files_written_by_the_compiler_can_be_checked(tmp_path) -> None:
     other = tmp_path / "handmade.py"
     other.write_text("from airflow.sdk import dag\n")
