@@ -138,6 +138,19 @@ class TaskCall:
         }
 
 
+def hamilton_task_id(task: str, path: tuple[str, ...], index: tuple[int, ...], producer: Mapping[str, str]) -> str:
+    """The id Hamilton's task hooks would see for the instance of ``task`` (at block ``path``) at ``index``:
+    the task's name at the top level, else ``<id of the instance that opened the block>.<item>.<task>``.
+
+    >>> hamilton_task_id("squared", ("item",), (2,), {"item": "item"})
+    'item.2.squared'
+    """
+    if not path:
+        return task
+    opener = producer[path[-1]]
+    return f"{hamilton_task_id(opener, path[:-1], index[:-1], producer)}.{index[-1]}.{task}"
+
+
 def task_purpose(spec: TaskSpec) -> NodeGroupPurpose:
     """Hamilton's name for what a plan task does: expand a block, gather one, run a block's nodes or one node."""
     from hamilflow.execution.plan import ReadKind

@@ -76,7 +76,7 @@ from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import ReadKind, gather_inputs
 from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
-from hamilflow.lifecycle import TaskCall, task_purpose
+from hamilflow.lifecycle import TaskCall, hamilton_task_id, task_purpose
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
@@ -230,20 +230,18 @@ class Runner:
 
     # -------------------------------------------------------------- task hooks
     def task_id(self, instance: Instance) -> str:
-        """Hamilton's id for an instance: its name at the top level, else ``<spawning id>.<item>.<name>``."""
+        """Hamilton's id for an instance (see :func:`~hamilflow.lifecycle.hamilton_task_id`)."""
         name, index = instance
-        path = self.specs[name].path
-        if not path:
-            return name
-        opener = self.plan.producer[path[-1]]
-        return f"{self.task_id((opener, index[:-1]))}.{index[-1]}.{name}"
+        return hamilton_task_id(name, self.specs[name].path, index, self.plan.producer)
 
     def spawning_task_id(self, instance: Instance) -> str | None:
         """The instance that opened this instance's block (None at the top level, collecting tasks too, as in
         Hamilton)."""
         name, index = instance
         path = self.specs[name].path
-        return self.task_id((self.plan.producer[path[-1]], index[:-1])) if path else None
+        return (
+            hamilton_task_id(self.plan.producer[path[-1]], path[:-1], index[:-1], self.plan.producer) if path else None
+        )
 
     def task_call(self, instance: Instance, inputs: Mapping[str, Any]) -> TaskCall:
         return TaskCall(
@@ -469,8 +467,9 @@ class Runner:
                 try:
                     batch = future.result()
                 except BaseException as error:  # the unit never ran to the end: a worker died, say
-                    self._describe_failure(error, chunk[0])
-                    self._returned(chunk[:1], [], error)
+                    failed = min(getattr(error, "batch_position", 0), len(chunk) - 1)  # the item it was running
+                    self._describe_failure(error, chunk[failed])
+                    self._returned(chunk[failed : failed + 1], [], error)
                     self._cancel(in_flight)
                     raise
                 for instance, result in zip(chunk, batch.outputs):

@@ -37,19 +37,27 @@ retry runs the whole chunk again, rewriting the same ``(node, index)`` artifacts
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
-from typing import Any, Callable, Iterable, Iterator, Mapping
+import logging
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from hamilflow.errors import HamilflowError, add_note
+from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_for, judge, screen
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan, gather_inputs
 from hamilflow.frontend import import_modules
 from hamilflow.graph import FunctionGraph
 from hamilflow.runtime import plan_cache
+from hamilflow.runtime.hooks import TaskHooks, lifecycle_of
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore, store_from_env
 
+if TYPE_CHECKING:
+    from hamilflow.lifecycle import Lifecycle
+
 Index = tuple[int, ...]
+log = logging.getLogger(__name__)
 
 AUTO_CHUNKS_PER_SLOT = 4  # automatic packing: mapped instances per task slot of the deployment
 
@@ -156,6 +164,16 @@ class LoadedPipeline:
             return self._cached.task(name)[1]
         return self.nodes[name]
 
+    @property
+    def item_policies(self) -> dict[str, float]:
+        """The blocks that may lose items, with the fraction that must succeed (the plan's fact)."""
+        return self._cached.item_policies if self._cached is not None else self.plan.item_policies
+
+    @property
+    def producer(self) -> dict[str, str]:
+        """The task that computes each value."""
+        return self._cached.producer if self._cached is not None else self.plan.producer
+
     def value_path(self, name: str) -> tuple[str, ...] | None:
         """The block path of the value ``name`` (an expander's items live in its own block)."""
         paths = self._cached.value_paths if self._cached is not None else self.plan.value_paths
@@ -198,12 +216,17 @@ def load(spec: PipelineSpec) -> LoadedPipeline:
 class TaskRun:
     """One Airflow task instance's work: which run it belongs to and where values live."""
 
-    def __init__(self, pipeline: LoadedPipeline, run_id: str, external: Mapping[str, Any]) -> None:
+    def __init__(
+        self, pipeline: LoadedPipeline, run_id: str, external: Mapping[str, Any], lifecycle: Lifecycle | None = None
+    ) -> None:
         self.pipeline = pipeline
         self.run_id = run_id
         self.external = external
         self.store = open_store(pipeline.spec)
+        self.lifecycle = lifecycle
+        self.policies = pipeline.item_policies
         self._counts: dict[tuple[str, Index], int] = {}  # manifests read or written by this task
+        self._lost: dict[tuple[str, Index], ItemFailure] = {}  # blocks that never opened: their item was dropped
 
     def ref(self, node: str, index: Index) -> str:
         return self.store.ref(self.pipeline.spec.dag_id, self.run_id, node, index)
@@ -212,7 +235,10 @@ class TaskRun:
         """How many items the expander produced at ``index``: its manifest, written after the items."""
         key = (expander, index)
         if key not in self._counts:
-            self._counts[key] = self.store.get(self.ref(expander, index))
+            manifest = self.store.get(self.ref(expander, index))
+            if type(manifest) is ItemFailure:  # the expander's own item was dropped under a block policy
+                self._lost[key], manifest = manifest, 0
+            self._counts[key] = manifest
         return self._counts[key]
 
     def chunk_label(self, path: tuple[str, ...], scopes: list[Index], known: Mapping[str, Any]) -> str:
@@ -254,40 +280,74 @@ class TaskRun:
         """Run ``task_name`` for each scope index; return ``{index: {node: ref}}``.
 
         ``on_label`` receives the UI label of the scopes (tasks inside blocks) before any node runs.
+        Lifecycle adapters see each scope as one Hamilton task (``hooks.TaskHooks``); under a block
+        policy a failed item's outputs are written as its :class:`ItemFailure`, and the chunk goes on.
         """
         spec = self.pipeline.task(task_name)
         nodes = self.pipeline.nodes_of(task_name)
         item_inputs = [read.value for read in spec.reads if read.kind is ReadKind.ITEM]
         scopes = list(scopes)
+        hooks = TaskHooks(self.lifecycle, self.run_id, spec, nodes, self.pipeline.producer)
         written: dict[Index, dict[str, str]] = {}
-        label = ""
         for position, index in enumerate(scopes):
             values = self.inputs_for(spec, index)
             if position == 0 and on_label is not None and spec.path:
-                label = self.chunk_label(spec.path, scopes, {v: values[v] for v in item_inputs})
-                on_label(label)
-            for node, drops in zip(nodes, spec.drops):
+                on_label(self.chunk_label(spec.path, scopes, {v: values[v] for v in item_inputs}))
+            failure = self._screen(spec, index, values) if self.policies else None
+            if failure is None:
                 try:
-                    run_nodes([node], values, None, [drops])
+                    hooks.run(index, values, functools.partial(self._run_nodes, spec, nodes, values))
                 except Exception as error:
                     if spec.path:
-                        where = self._name_failed_item(error, spec, node.name, scopes, position, values, item_inputs)
-                        if on_label is not None and len(scopes) > 1:
-                            on_label(f"{len(scopes)} items: item {position} failed, {where}"[:250])
-                    raise
-            refs = {}
-            for name in spec.outputs:
-                if name in spec.expanders:
-                    items = values[name]
-                    # the items, then one flush for all of them, then the manifest: the commit point
-                    self.store.put_many((self.ref(name, index + (j,)), item) for j, item in enumerate(items))
-                    refs[name] = self.store.put(self.ref(name, index), len(items), sync=False)
-                    self._counts[(name, index)] = len(items)
-                else:
-                    refs[name] = self.store.put(self.ref(name, index), values[name], sync=False)
-            written[index] = refs
+                        node = failed_node(error, spec.nodes[0])
+                        where = self._name_failed_item(error, spec, node, scopes, position, values, item_inputs)
+                        failure = self._dropped(spec, index, error) if self.policies else None
+                        if failure is None:
+                            if on_label is not None and len(scopes) > 1:
+                                on_label(f"{len(scopes)} items: item {position} failed, {where}"[:250])
+                            raise
+                        log.error("item %s dropped under its block's policy: %s", list(index), failure, exc_info=error)
+                    else:
+                        raise
+            written[index] = self._write(spec, index, values, failure)
         self.store.sync()  # one flush for the whole chunk, before its refs reach XCom
         return written
+
+    def _run_nodes(
+        self, spec: TaskSpec, nodes: list, values: dict[str, Any], lifecycle: Lifecycle | None, task_id: str
+    ) -> None:
+        run_nodes(nodes, values, None, spec.drops, lifecycle, self.run_id, task_id)
+
+    def _write(self, spec: TaskSpec, index: Index, values: Mapping[str, Any], failure: ItemFailure | None) -> dict:
+        """Write the scope's outputs (each its failure, when the item was dropped); return their refs."""
+        refs = {}
+        for name in spec.outputs:
+            if failure is not None:
+                refs[name] = self.store.put(self.ref(name, index), failure, sync=False)
+                if name in spec.expanders:
+                    self._counts[(name, index)] = 0
+            elif name in spec.expanders:
+                items = values[name]
+                # the items, then one flush for all of them, then the manifest: the commit point
+                self.store.put_many((self.ref(name, index + (j,)), item) for j, item in enumerate(items))
+                refs[name] = self.store.put(self.ref(name, index), len(items), sync=False)
+                self._counts[(name, index)] = len(items)
+            else:
+                refs[name] = self.store.put(self.ref(name, index), values[name], sync=False)
+        return refs
+
+    def _screen(self, spec: TaskSpec, index: Index, values: dict[str, Any]) -> ItemFailure | None:
+        def lost(block: str, prefix: Index) -> ItemFailure | None:
+            self.item_count(block, prefix)
+            return self._lost.get((block, prefix))
+
+        def judged(block: str, prefix: Index, total: int, failures: list[ItemFailure]) -> None:
+            judge(block, self.policies[block], total, failures)
+
+        return screen(spec, index, values, self.policies, lost, judged)
+
+    def _dropped(self, spec: TaskSpec, index: Index, error: BaseException) -> ItemFailure | None:
+        return failure_for(spec.path, index, self.policies, failed_node(error, spec.nodes[0]), error)
 
     def _name_failed_item(
         self,
@@ -364,7 +424,7 @@ def run_task(
     ``slots`` is how many tasks the deployment runs at once (automatic packing).
     """
     pipeline = load(spec)
-    run = TaskRun(pipeline, run_id, external)
+    run = TaskRun(pipeline, run_id, external, lifecycle_of(spec.adapters))
     task = pipeline.task(task_name)
     if task is None or (chunk is None) != (not task.path):
         how = "is not in its plan" if task is None else f"was called {'with' if chunk else 'without'} a chunk"

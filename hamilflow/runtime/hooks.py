@@ -1,0 +1,98 @@
+"""Hamilton's lifecycle adapters inside compiled Airflow tasks: what each hook means there.
+
+A DAG compiled with adapters (``--adapter`` or ``adapters = [...]`` in the project's DAG
+settings) names them by import path in its spec; each Airflow task imports them and calls
+them for the work it does, so an adapter written for Hamilton (timing, tracking, lineage)
+runs per task on Airflow unchanged:
+
+* node hooks (``NodeExecutionHook``, ``NodeExecutionMethod``) around each node the task
+  runs, for each item of its chunk, exactly as in the Driver;
+* task hooks (``TaskSubmissionHook``, ``TaskExecutionHook``, ``TaskReturnHook``) once per
+  item of a mapped task's chunk (once for an unmapped task), with the task id the local
+  runner gives (``<expander task>.<item>.<task>``). Airflow, not hamilflow, submits the task,
+  so submission and return are called in the task's own process, just before and after it
+  executes;
+* graph hooks (``GraphExecutionHook``) once per DAG run: ``pre_graph_execute`` in the run's
+  first task (``hamilflow_run_started``) and ``post_graph_execute`` in its last
+  (``hamilflow_run_finished``, which runs whether the run succeeded or not), both added to
+  the DAG by the compiler only when an adapter has graph hooks;
+* ``post_task_group`` and ``post_task_expand`` are not called on Airflow: Airflow groups and
+  expands the tasks.
+
+Adapters are resolved in each task from the worker's code, so they must import there.
+
+    >>> TaskHooks(None, "manual__1", spec, nodes, producer).run((), values, body)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from hamilflow.lifecycle import Lifecycle, TaskCall, hamilton_task_id, task_purpose
+from hamilflow.runtime.imports import adapters_from
+
+if TYPE_CHECKING:
+    from hamilflow.execution.plan import TaskSpec
+    from hamilflow.node import Node
+
+Index = tuple[int, ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _adapters(paths: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(adapter for path in paths for adapter in adapters_from(path))
+
+
+def lifecycle_of(paths: tuple[str, ...]) -> Lifecycle | None:
+    """The lifecycle of a compiled DAG's adapters (resolved once per worker process), or None without any."""
+    return Lifecycle(_adapters(paths)) if paths else None
+
+
+def has_graph_hooks(lifecycle: Lifecycle | None) -> bool:
+    """Whether a DAG needs the run-started and run-finished tasks for its adapters' graph hooks."""
+    if lifecycle is None:
+        return False
+    return lifecycle.set.does_hook("pre_graph_execute", is_async=False) or lifecycle.set.does_hook(
+        "post_graph_execute", is_async=False
+    )
+
+
+class TaskHooks:
+    """The hooks around one plan task's scopes in an Airflow task (see the module docstring)."""
+
+    def __init__(
+        self, lifecycle: Lifecycle | None, run_id: str, spec: TaskSpec, nodes: list[Node], producer: Mapping[str, str]
+    ) -> None:
+        self.lifecycle = lifecycle
+        self.run_id = run_id
+        self.spec = spec
+        self.nodes = nodes
+        self.producer = producer
+        self.sees_tasks = lifecycle is not None and lifecycle.sees_tasks
+
+    def task_id(self, index: Index) -> str:
+        return hamilton_task_id(self.spec.name, self.spec.path, index, self.producer)
+
+    def run(self, index: Index, values: dict[str, Any], body: Callable[[Lifecycle | None, str], Any]) -> None:
+        """Run ``body(lifecycle, task_id)`` (the scope's nodes) between the task hooks."""
+        task_id = self.task_id(index) if self.lifecycle is not None else self.spec.name
+        if not self.sees_tasks:
+            body(self.lifecycle, task_id)
+            return
+        path = self.spec.path
+        spawning = hamilton_task_id(self.producer[path[-1]], path[:-1], index[:-1], self.producer) if path else None
+        call = TaskCall(self.run_id, task_id, task_purpose(self.spec), spawning, dict(values))
+        lifecycle = self.lifecycle
+        lifecycle.task_submitted(call, self.nodes)
+
+        def task_body() -> dict[str, Any]:
+            body(lifecycle, task_id)
+            return {name: values[name] for name in self.spec.outputs}
+
+        try:
+            outputs = lifecycle.run_task(call, self.nodes, task_body)
+        except Exception as error:
+            lifecycle.task_returned(call, self.nodes, None, error)
+            raise
+        lifecycle.task_returned(call, self.nodes, outputs, None)
