@@ -48,7 +48,7 @@ from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan, gather_inputs
 from hamilflow.frontend import import_modules
 from hamilflow.graph import FunctionGraph
-from hamilflow.runtime import plan_cache
+from hamilflow.runtime import code_version, plan_cache
 from hamilflow.runtime.hooks import TaskHooks, lifecycle_of
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore, store_from_env
@@ -432,6 +432,7 @@ def run_task(
             f"task '{task_name}' of DAG '{spec.dag_id}' {how}: the DAG file does not match its pipeline spec. "
             "Recompile it (hamilflow compile --recompile) and do not edit it by hand."
         )
+    code_version.check_run_code(pipeline, run.store, run_id, task_name)  # every task of a run runs the same code
     scopes = [tuple(s) for s in chunk["scopes"]] if chunk is not None else [()]
     try:
         written = run.run(task_name, scopes, on_label)
