@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
+from hamilflow.runtime import code_version
 from hamilflow.runtime.context import context_value
 from hamilflow.runtime.imports import ImportedCallback
 from hamilflow.runtime.spec import PipelineSpec
@@ -104,7 +105,12 @@ class CompiledPipeline:
 
         external = self.external_values(context)
         slots = deployment_slots(context)
-        return run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
+        # a run cleared as a whole may start a new code version (see hamilflow.runtime.code_version)
+        cleared = code_version.clear_number.set(int(getattr(context.get("dag_run"), "clear_number", 0) or 0))
+        try:
+            return run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
+        finally:
+            code_version.clear_number.reset(cleared)
 
     def items(self, expander: str) -> list:
         """List the chunks of the inner block opened by ``expander`` (the ``<expander>_items`` task)."""
