@@ -12,6 +12,8 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -265,6 +267,23 @@ def test_airflow_is_asked_only_where_an_airflow_is_configured(tmp_path: Path, ca
     ArtifactStore(tmp_path).put("d/r/n/_.pkl", 1)
     assert main(["gc", "--older-than", "1d", "--store-url", str(tmp_path)]) == 0
     assert "Airflow not asked" in capsys.readouterr().out
+
+
+def test_an_airflow_whose_database_cannot_be_read_is_one_paragraph(tmp_path: Path) -> None:
+    pytest.importorskip("airflow", reason="needs the airflow extra")
+    ArtifactStore(tmp_path / "store").put("d/r/n/_.pkl", 1)
+    home = tmp_path / "airflow"  # an Airflow home whose database was never created
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "HAMILFLOW_"))},
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'never-migrated.db'}",
+    }
+    argv = [sys.executable, "-m", "hamilflow.cli", "gc", "--older-than", "0s", "--store-url", str(tmp_path / "store")]
+    done = subprocess.run([*argv, "--yes"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: cannot read the Airflow metadata database") and "--no-airflow" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert ArtifactStore(tmp_path / "store").exists("d/r/n/_.pkl")  # nothing removed without the answer
 
 
 # --------------------------------------------------------------------------- S3 (moto on loopback)

@@ -20,7 +20,9 @@ they go with it; in a kept run, one whose writer is gone (a dead process of this
 untouched for the store's ``temp_max_age`` when written elsewhere) is removed on its own.
 
 Only this store's namespace is looked at: a store without a namespace skips the ``ns=...``
-folders of other deployments, and names that are not encoded DAG and run ids are left alone.
+folders of other deployments. Names that are not encoded DAG and run ids are left alone, among
+them every name with ``=`` in it (encoded ids never have one): the place for store-wide data
+that is not a run's. Files directly in a DAG folder, and run folders without files, are left too.
 
 Example:
     >>> from hamilflow.runtime.store import ArtifactStore
@@ -156,7 +158,7 @@ def collect_garbage(
         if not entries:
             continue
         usage = _usage(dag_name, run_name, entries)
-        usage.decision = _decide(store, entries, (dag_name, run_name) in active, report.cutoff)
+        usage.decision = _decide(entries, (dag_name, run_name) in active, report.cutoff)
         if usage.decision == "collected" and not dry_run:
             # listed again just before: a task that wrote since the first listing keeps its run
             again = list(_entries(store, run_path))
@@ -280,7 +282,7 @@ def _usage(dag_name: str, run_name: str, entries: list[_Entry]) -> RunUsage:
     )
 
 
-def _decide(store: ArtifactStore, entries: list[_Entry], running: bool, cutoff: float) -> str:
+def _decide(entries: list[_Entry], running: bool, cutoff: float) -> str:
     if running:
         return "running"
     if any(_is_temp(e.name) and _live_writer_here(e.name) for e in entries):
