@@ -435,7 +435,7 @@ class Runner:
         running: dict[TaskExecutor, int] = {}
         self.manager.init()
         try:
-            while self.state.ready or in_flight:
+            while self.state.ready or in_flight or any(queued.values()):  # units may wait their turn
                 for name, instances in self.batches():
                     executor = self.manager.get_executor_for_task(self.specs[name])
                     if executor.inline:
