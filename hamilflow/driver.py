@@ -22,8 +22,9 @@ from typing import Any, Iterable, Mapping
 import cloudpickle
 
 from hamilflow import base, htypes, visualize
+from hamilflow import materializers as materializers_module
 from hamilflow.arguments import as_output_list, check_modules, driver_adapters, mapping
-from hamilflow.errors import ExecutionRequestError, GraphError, HamilflowWarning, SettingError
+from hamilflow.errors import ExecutionRequestError, HamilflowWarning, SettingError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy, GroupNodesAllAsOne
 from hamilflow.execution.node_runner import run_nodes
@@ -216,37 +217,10 @@ class Driver:
         return {name: results[name] for name in saver_ids}, {name: results[name] for name in extra}
 
     def _split_materializers(self, materializers: Iterable[Any]) -> tuple[list[Any], list[Any]]:
-        """``to.*`` materializers (their dependencies named by string) and ``from_.*`` extractors."""
-        from hamilton.io import materialization
-
-        module_names = {m.__name__ for m in self.modules}
-        savers, loaders = [], []
-        for item in materializers:
-            if isinstance(item, materialization.MaterializerFactory):
-                savers.append(item.sanitize_dependencies(module_names))
-            elif isinstance(item, materialization.ExtractorFactory):
-                loaders.append(item)
-            else:
-                raise SettingError(
-                    f"materializers are made by to.* and from_.* (hamilton.io.materialization); got {item!r}."
-                )
-        return savers, loaders
+        return materializers_module.split(materializers, (m.__name__ for m in self.modules))
 
     def _graph_with(self, savers: list[Any], loaders: list[Any]) -> FunctionGraph:
-        """This Driver's graph with the nodes Hamilton makes for materializers (added) and loaders (replacing)."""
-        from hamilflow.frontend import node_from_hamilton
-        from hamilflow.lifecycle import HamiltonGraphView
-
-        problems: list[str] = []
-        view = HamiltonGraphView(self.graph)
-        nodes = {name: node for name, node in self.graph.nodes.items() if not node.is_external_input}
-        nodes.update((n.name, node_from_hamilton(n, problems)) for f in savers for n in f.generate_nodes(view))
-        if loaders:
-            view = HamiltonGraphView(FunctionGraph.from_nodes(nodes.values(), self.graph.config, self._type_check))
-            nodes.update((n.name, node_from_hamilton(n, problems)) for f in loaders for n in f.generate_nodes(view))
-        if problems:
-            raise GraphError(problems)
-        return FunctionGraph.from_nodes(nodes.values(), self.graph.config, self._type_check)
+        return materializers_module.graph_with(self.graph, savers, loaders, self._type_check)
 
     def _with_graph_hooks(
         self,

@@ -1,0 +1,59 @@
+"""Hamilton's materializers (``to.*`` savers, ``from_.*`` loaders) as nodes of a hamilflow graph.
+
+Hamilton makes a materializer's nodes itself (``generate_nodes``), from a view of the graph;
+hamilflow converts them like any decorated function's nodes. The Driver uses this for
+``materialize()`` and ``Builder.with_materializers``; a compiled DAG uses it in each task,
+for the materializers its project settings name, so a saver is a task like any other.
+
+    >>> from hamilton.io.materialization import to
+    >>> savers, loaders = split([to.pickle(id="saved", dependencies=["b"], path="b.pkl")], ["pipeline"])
+    >>> [s.id for s in savers], loaders
+    (['saved'], [])
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from hamilflow.errors import GraphError, SettingError
+from hamilflow.graph import FunctionGraph
+
+if TYPE_CHECKING:
+    from hamilflow.node import Node
+
+
+def split(materializers: Iterable[Any], module_names: Iterable[str]) -> tuple[list[Any], list[Any]]:
+    """``to.*`` materializers (their dependencies named by string) and ``from_.*`` extractors, apart."""
+    from hamilton.io import materialization
+
+    module_names = set(module_names)
+    savers, loaders = [], []
+    for item in materializers:
+        if isinstance(item, materialization.MaterializerFactory):
+            savers.append(item.sanitize_dependencies(module_names))
+        elif isinstance(item, materialization.ExtractorFactory):
+            loaders.append(item)
+        else:
+            raise SettingError(
+                f"materializers are made by to.* and from_.* (hamilton.io.materialization); got {item!r}."
+            )
+    return savers, loaders
+
+
+def graph_with(
+    graph: FunctionGraph, savers: list[Any], loaders: list[Any], type_check: Callable[[Any, Any], bool] | None = None
+) -> FunctionGraph:
+    """``graph`` with the nodes Hamilton makes for ``savers`` (added) and ``loaders`` (replacing what they load)."""
+    from hamilflow.frontend import node_from_hamilton
+    from hamilflow.lifecycle import HamiltonGraphView
+
+    problems: list[str] = []
+    nodes: dict[str, Node] = {name: node for name, node in graph.nodes.items() if not node.is_external_input}
+    view = HamiltonGraphView(graph)
+    nodes.update((n.name, node_from_hamilton(n, problems)) for f in savers for n in f.generate_nodes(view))
+    if loaders:
+        view = HamiltonGraphView(FunctionGraph.from_nodes(nodes.values(), graph.config, type_check))
+        nodes.update((n.name, node_from_hamilton(n, problems)) for f in loaders for n in f.generate_nodes(view))
+    if problems:
+        raise GraphError(problems)
+    return FunctionGraph.from_nodes(nodes.values(), graph.config, type_check)
