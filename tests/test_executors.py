@@ -286,3 +286,10 @@ def test_an_exception_pickle_cannot_recreate_still_arrives_as_itself(executor: e
     assert caught.value.item == 2
     assert any("node 'picky_work'" in note for note in caught.value.__notes__)
     assert any("item item[2]" in note for note in caught.value.__notes__)
+
+
+@pytest.mark.parametrize("make", [executors.MultiThreadingExecutor, executors.MultiProcessingExecutor])
+def test_an_executor_of_one_runs_every_unit_of_a_block(make) -> None:
+    """One unit in flight at a time: the others wait their turn, and all of them run (the run once ended early)."""
+    expected = sum(len(map_reduce._load(u).split(" ")) for u in map_reduce._list_all_urls())
+    assert dynamic_driver(make(max_tasks=1), map_reduce).execute(["total_words"]) == {"total_words": expected}

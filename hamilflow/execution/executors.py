@@ -10,6 +10,9 @@ Process pools ship work with cloudpickle, so lambdas, closures, functions define
 A user's exception comes back as itself, even one that plain unpickling could not
 re-create (see :mod:`hamilflow.execution.portable_errors`).
 
+Every executor takes ``node_timeout``, the time limit of a node without its own
+``@tag(timeout=...)``; :mod:`hamilflow.execution.timeouts` says how each one enforces it.
+
     >>> from hamilflow.execution import executors
     >>> manager = executors.DefaultExecutionManager(
     ...     executors.SynchronousLocalTaskExecutor(), executors.MultiThreadingExecutor(max_tasks=4))
@@ -21,15 +24,18 @@ import abc
 import concurrent.futures
 import multiprocessing
 import os
-import queue
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, Callable
 
 import cloudpickle
 
-from hamilflow.errors import HamilflowError, SettingError
-from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
+from hamilflow.errors import SettingError
+from hamilflow.execution.node_runner import watching
+from hamilflow.execution.portable_errors import WorkerDiedError, WorkerError, portable_error, restore_error
+from hamilflow.execution.process_pool import ProcessPool, run_pickled
+from hamilflow.execution.thread_pool import DaemonThreadPool
+from hamilflow.execution.timeouts import AlarmWatch, NodeTimeoutError, checked_limit
 
 __all__ = [
     "DefaultExecutionManager",
@@ -38,7 +44,9 @@ __all__ = [
     "MultiThreadingExecutor",
     "SynchronousLocalTaskExecutor",
     "TaskExecutor",
+    "WorkerDiedError",
     "WorkerError",
+    "NodeTimeoutError",
     "portable_error",
     "restore_error",
 ]
@@ -56,6 +64,7 @@ class TaskExecutor(abc.ABC):
 
     inline: bool = False
     parallelism: int = 1
+    node_timeout: float | None = None
 
     def init(self) -> None:
         """Acquire resources (pools, clients) before a run."""
@@ -80,17 +89,39 @@ class TaskExecutor(abc.ABC):
 
 
 class SynchronousLocalTaskExecutor(TaskExecutor):
-    """Runs each unit immediately in the calling thread: no parallelism, no serialization."""
+    """Runs each unit immediately in the calling thread: no parallelism, no serialization.
 
-    inline = True
+    ``node_timeout`` (seconds, or a duration such as ``"90s"``) limits nodes without their own
+    ``@tag(timeout=...)``. A node is interrupted by a ``SIGALRM`` timer, which only works in
+    the main thread of a POSIX process: run elsewhere (a thread of a web server, Windows),
+    limits are not enforced here; use ``MultiProcessingExecutor`` to enforce them anywhere.
+
+        >>> SynchronousLocalTaskExecutor(node_timeout="5m").node_timeout
+        300.0
+    """
+
+    def __init__(self, node_timeout: float | str | None = None) -> None:
+        self.node_timeout = checked_limit(node_timeout, f"{type(self).__name__}(node_timeout={node_timeout!r})")
+
+    @property
+    def inline(self) -> bool:  # type: ignore[override]
+        # With a limit, work goes through submit, which sets it for the nodes it runs.
+        return self.node_timeout is None
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         future: concurrent.futures.Future = concurrent.futures.Future()
         try:
-            future.set_result(fn(*args))
+            if self.node_timeout is None:
+                future.set_result(fn(*args))
+            else:
+                with watching(AlarmWatch(self.node_timeout)):
+                    future.set_result(fn(*args))
         except BaseException as error:  # noqa: BLE001 - handed to the runner through the future
             future.set_exception(error)
         return future
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(node_timeout={self.node_timeout})"
 
 
 def _checked_max_tasks(owner: str, max_tasks: Any) -> int | None:
@@ -112,9 +143,10 @@ def _checked_max_tasks(owner: str, max_tasks: Any) -> int | None:
 
 
 class _PoolExecutor(TaskExecutor):
-    def __init__(self, max_tasks: int | None = None) -> None:
+    def __init__(self, max_tasks: int | None = None, node_timeout: float | str | None = None) -> None:
         self.max_tasks = _checked_max_tasks(type(self).__name__, max_tasks) or os.cpu_count() or 1
         self.parallelism = self.max_tasks
+        self.node_timeout = checked_limit(node_timeout, f"{type(self).__name__}(node_timeout={node_timeout!r})")
         self._pool: concurrent.futures.Executor | None = None
 
     def _make_pool(self) -> concurrent.futures.Executor:
@@ -141,96 +173,28 @@ class _PoolExecutor(TaskExecutor):
         return self._pool
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(max_tasks={self.max_tasks})"
-
-
-class _DaemonThreadPool(concurrent.futures.Executor):
-    """A thread pool whose threads do not hold the interpreter open at exit.
-
-    ``ThreadPoolExecutor`` joins its threads when the interpreter exits, so after Ctrl-C a
-    script would still wait for every running node to return. These threads are daemons
-    and start as work arrives (never more than ``max_workers``).
-    """
-
-    def __init__(self, max_workers: int) -> None:
-        self._max_workers = max_workers
-        self._work: queue.SimpleQueue = queue.SimpleQueue()
-        self._threads: list[threading.Thread] = []
-        self._idle = 0
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        with self._lock:
-            if self._closed:
-                raise HamilflowError("cannot submit work to a thread pool that was shut down")
-            self._work.put((future, fn, args, kwargs))
-            if self._idle == 0 and len(self._threads) < self._max_workers:
-                thread = threading.Thread(target=self._serve, name=f"hamilflow_{len(self._threads)}", daemon=True)
-                self._threads.append(thread)
-                thread.start()
-            else:
-                self._idle -= 1 if self._idle else 0
-        return future
-
-    def _serve(self) -> None:
-        while True:
-            item = self._work.get()
-            if item is None:
-                return
-            future, fn, args, kwargs = item
-            if future.set_running_or_notify_cancel():
-                try:
-                    future.set_result(fn(*args, **kwargs))
-                except BaseException as error:  # noqa: BLE001 - handed to whoever waits on the future
-                    future.set_exception(error)
-            del item, future, fn, args, kwargs  # idle, this thread holds no value of the run alive
-            with self._lock:
-                self._idle += 1
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            self._closed = True
-        if cancel_futures:
-            pending = []
-            while True:
-                try:
-                    pending.append(self._work.get_nowait())
-                except queue.Empty:
-                    break
-            for item in pending:
-                if item is not None:
-                    item[0].cancel()
-        for _ in self._threads:
-            self._work.put(None)
-        if wait:
-            for thread in self._threads:
-                thread.join()
+        limit = "" if self.node_timeout is None else f", node_timeout={self.node_timeout}"
+        return f"{type(self).__name__}(max_tasks={self.max_tasks}{limit})"
 
 
 class MultiThreadingExecutor(_PoolExecutor):
-    """A pool of ``max_tasks`` threads; suits I/O-bound nodes and code that releases the GIL."""
+    """A pool of ``max_tasks`` threads; suits I/O-bound nodes and code that releases the GIL.
+
+    ``node_timeout`` (seconds, or a duration such as ``"90s"``) limits nodes without their own
+    ``@tag(timeout=...)``. A thread cannot be killed: when a node overruns, the run stops at
+    once with :class:`~hamilflow.execution.timeouts.NodeTimeoutError`, and the thread is left
+    to finish the node alone (a daemon thread: it does not keep the program alive). Use
+    :class:`MultiProcessingExecutor` when a node that overruns must really be stopped.
+
+        >>> MultiThreadingExecutor(4, node_timeout="90s")
+        MultiThreadingExecutor(max_tasks=4, node_timeout=90.0)
+    """
 
     def _make_pool(self) -> concurrent.futures.Executor:
-        return _DaemonThreadPool(self.max_tasks)
+        return DaemonThreadPool(self.max_tasks, self.node_timeout)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         return self._ensure_pool().submit(fn, *args)
-
-
-def _run_pickled(payload: bytes) -> bytes:
-    fn, args = cloudpickle.loads(payload)
-    try:
-        result = fn(*args)
-        try:
-            return cloudpickle.dumps((True, result))
-        except Exception:  # noqa: BLE001 - a result that can say which of its parts failed to pickle does
-            if not hasattr(result, "portable"):
-                raise
-            return cloudpickle.dumps((True, result.portable()))
-    except BaseException as error:  # noqa: BLE001 - returned to the parent, which re-raises it
-        return cloudpickle.dumps((False, portable_error(error)))
 
 
 class _Unpickled(concurrent.futures.Future):
@@ -276,19 +240,61 @@ def _safe_start_method() -> str:
     return "forkserver" if "forkserver" in available else "spawn"
 
 
+def _unpicklable_work(fn: Callable[..., Any], args: tuple[Any, ...], problem: Exception) -> WorkerError:
+    """Say which value of a unit could not be pickled to send it to a worker (and which item, if a list)."""
+    for arg in args:
+        try:
+            cloudpickle.dumps(arg)
+            continue
+        except Exception:  # noqa: BLE001 - looking for the part that fails
+            pass
+        if isinstance(arg, list):
+            for position, item in enumerate(arg):
+                for name, value in item.items() if isinstance(item, dict) else [("", item)]:
+                    try:
+                        cloudpickle.dumps(value)
+                    except Exception as cause:  # noqa: BLE001 - the culprit
+                        label = f"the value '{name}' " if name else "a value "
+                        return WorkerDiedError(
+                            f"{label}({type(value).__qualname__}) cannot be pickled to send it to a worker process: "
+                            f"{type(cause).__name__}: {cause}. Return picklable values from the nodes that make it, "
+                            "or run this block on threads (MultiThreadingExecutor).",
+                            position,
+                        )
+    return WorkerError(
+        f"the work for a worker process cannot be pickled: {type(problem).__name__}: {problem}. Use picklable "
+        "values and functions, or run on threads (MultiThreadingExecutor)."
+    )
+
+
 class MultiProcessingExecutor(_PoolExecutor):
-    """A pool of ``max_tasks`` worker processes; work and results travel with cloudpickle.
+    """A pool of up to ``max_tasks`` worker processes; work and results travel with cloudpickle.
+
+    Workers start as work arrives, never more than there are units running at once. A
+    worker that dies (a crash in native code, ``os._exit``, the out-of-memory killer) fails
+    the run with :class:`~hamilflow.execution.portable_errors.WorkerDiedError` naming the
+    node and the item it was running.
+
+    ``node_timeout`` (seconds, or a duration such as ``"90s"``) limits nodes without their
+    own ``@tag(timeout=...)``: a worker whose node overruns is killed and the run raises
+    :class:`~hamilflow.execution.timeouts.NodeTimeoutError` naming the node and the item.
 
     ``start_method`` is a :mod:`multiprocessing` start method (``"spawn"``,
     ``"forkserver"``, ``"fork"``). By default a single-threaded process forks (workers
     start at once, with everything already imported), and a process that already runs
     threads (a Dask client, Ray, a thread pool, Airflow) uses ``"forkserver"``: forking
-    it could copy a lock another thread holds into the child and hang the worker. Work
-    travels with cloudpickle either way, so functions defined in ``__main__`` reach workers.
+    it could copy a lock another thread holds into the child and hang the worker. (The
+    pool's own monitor thread holds no lock a worker uses.) Work travels with cloudpickle
+    either way, so functions defined in ``__main__`` reach workers.
+
+        >>> MultiProcessingExecutor(120, node_timeout="10m")
+        MultiProcessingExecutor(max_tasks=120, node_timeout=600.0)
     """
 
-    def __init__(self, max_tasks: int | None = None, start_method: str | None = None) -> None:
-        super().__init__(max_tasks)
+    def __init__(
+        self, max_tasks: int | None = None, start_method: str | None = None, node_timeout: float | str | None = None
+    ) -> None:
+        super().__init__(max_tasks, node_timeout)
         available = multiprocessing.get_all_start_methods()
         if start_method is not None and start_method not in available:
             raise SettingError(
@@ -299,26 +305,24 @@ class MultiProcessingExecutor(_PoolExecutor):
         self.start_method = start_method
 
     def _make_pool(self) -> concurrent.futures.Executor:
-        context = multiprocessing.get_context(self.start_method or _safe_start_method())
-        return concurrent.futures.ProcessPoolExecutor(self.max_tasks, mp_context=context)
+        return ProcessPool(self.max_tasks, self.start_method or _safe_start_method(), run_pickled, self.node_timeout)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
-        return _Unpickled(self._ensure_pool().submit(_run_pickled, cloudpickle.dumps((fn, args))))
+        try:
+            payload = cloudpickle.dumps((fn, args))
+        except Exception as problem:  # noqa: BLE001 - reported through the future, naming the item
+            future: concurrent.futures.Future = concurrent.futures.Future()
+            future.set_exception(_unpicklable_work(fn, args, problem))
+            return future
+        return _Unpickled(self._ensure_pool().submit(payload))
 
     def abort(self) -> None:
         """Kill the worker processes (a node may never return on its own) and leave no orphan behind."""
         pool = self._pool
         if pool is None:
             return
-        workers = list(getattr(pool, "_processes", {}).values())  # the pool offers no public way to reach them
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.join(timeout=5)
-            if worker.is_alive():
-                worker.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
+        pool.kill()
 
 
 class ExecutionManager(abc.ABC):

@@ -6,15 +6,23 @@ dict and writing its result back. Given a task's ``drops`` (see
 reader has run, so a chain of large values never holds more than it needs. Every back end
 calls this loop, so a node behaves the same whether it runs in-process, in a worker or in
 an Airflow task.
+
+Time limits (:mod:`hamilflow.execution.timeouts`) hook in here too: an executor installs a
+:class:`~hamilflow.execution.timeouts.NodeWatch` around its work with :func:`watching`, and
+this loop tells it when each item and node starts and ends. Without one, a node's
+``@tag(timeout=...)`` is enforced by an alarm when the node runs in the main thread.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, MutableMapping, Sequence
+import contextlib
+import threading
+from typing import TYPE_CHECKING, Any, Iterator, MutableMapping, Sequence
 
 from hamilflow.base import uses_plain_calls
 from hamilflow.errors import add_note
 from hamilflow.execution.items import items_of
+from hamilflow.execution.timeouts import MAIN_THREAD_ALARM, NodeExpired, NodeTimeoutError, NodeWatch, node_limit
 from hamilflow.node import NodeKind
 
 EXPANDER = NodeKind.EXPANDER
@@ -23,6 +31,24 @@ if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
     from hamilflow.lifecycle import Lifecycle
     from hamilflow.node import Node
+
+_local = threading.local()  # .watch: the NodeWatch of the work this thread runs now
+
+
+@contextlib.contextmanager
+def watching(watch: NodeWatch) -> Iterator[NodeWatch]:
+    """Let ``watch`` see the items and nodes that :func:`run_nodes` runs in this thread, until the block ends."""
+    outer = getattr(_local, "watch", None)
+    _local.watch = watch
+    try:
+        yield watch
+    finally:
+        _local.watch = outer
+
+
+def current_watch() -> NodeWatch | None:
+    """The watch installed in this thread by :func:`watching`, if any."""
+    return getattr(_local, "watch", None)
 
 
 def run_nodes(
@@ -54,6 +80,9 @@ def run_nodes(
         def execute_node(node: Node, kwargs: dict[str, Any]) -> Any:
             return lifecycle.run_node(node, kwargs, run_id, task_id)
 
+    watch = getattr(_local, "watch", None) or MAIN_THREAD_ALARM
+    watch.item_started()
+    default_limit, always = watch.default_limit, watch.always
     node = None
     try:
         for position, node in enumerate(nodes):
@@ -61,7 +90,15 @@ def run_nodes(
             for p in node.optional:
                 if p in values:
                     kwargs[p] = values[p]
-            value = node.callable(**kwargs) if execute_node is None else execute_node(node, kwargs)
+            limit = node_limit(node, default_limit) if node.tags or default_limit else None
+            if limit is None and not always:
+                value = node.callable(**kwargs) if execute_node is None else execute_node(node, kwargs)
+            else:
+                token = watch.node_started(node, limit)
+                try:
+                    value = node.callable(**kwargs) if execute_node is None else execute_node(node, kwargs)
+                finally:
+                    watch.node_finished(token)
             values[node.name] = items_of(node, value) if node.kind is EXPANDER else value
             if drops is not None:
                 for name in drops[position]:
@@ -70,4 +107,6 @@ def run_nodes(
         if node is not None:
             add_note(error, f"hamilflow: raised in node '{node.name}' ({node.where})")
         raise
+    except NodeExpired as expired:  # the alarm interrupted the node
+        raise NodeTimeoutError(node.name, node.where, expired.limit, "by an alarm in the main thread") from None
     return values

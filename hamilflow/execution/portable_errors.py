@@ -22,6 +22,21 @@ class WorkerError(HamilflowError):
     """Stands in for an exception raised in a worker that could not be sent back to the caller."""
 
 
+class WorkerDiedError(WorkerError):
+    """A worker process ended in the middle of a unit of work (a crash, ``os._exit``, ``sys.exit``, a kill).
+
+    ``batch_position`` is the position in the unit of the item that was running; the runner
+    names that item (not the unit's first).
+    """
+
+    def __init__(self, message: str, batch_position: int = 0) -> None:
+        super().__init__(message)
+        self.batch_position = batch_position
+
+    def __reduce__(self) -> object:
+        return type(self), (self.args[0], self.batch_position)
+
+
 class _CarriedError(Exception):
     """An exception pickle cannot re-create, carried as ``(class, args, attributes)``.
 
