@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hamilflow.errors import SettingError
+from hamilflow.execution.timeouts import TIMEOUT_TAG, node_limit, parse_duration  # one duration rule for both layers
 
 if TYPE_CHECKING:
     from hamilflow.compiler.model import AirflowTask
@@ -42,23 +43,10 @@ class Callback:
     path: str
 
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _WEIGHT_RULES = ("downstream", "upstream", "absolute")
 _MINIMUM = {"retries": 0, "pool_slots": 1, "max_active_tis_per_dag": 1}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 _PRESETS = ("@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually")
-
-
-def parse_duration(text: Any) -> datetime.timedelta:
-    """``30``, ``"30"``, ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"`` as a timedelta.
-
-    >>> parse_duration("5m")
-    datetime.timedelta(seconds=300)
-    """
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text))
-    if not match:
-        raise SettingError(f"{text!r} is not a duration: use seconds (30) or 90s, 5m, 2h, 1d")
-    return datetime.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
 def task_setting(setting: str, raw: Any) -> Any:
@@ -133,7 +121,34 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
                     )
                     continue
             settings[setting] = value
+    if "execution_timeout" not in settings:
+        _timeout_from_tags(graph, nodes, settings, problems)
     return settings
+
+
+def _timeout_from_tags(
+    graph: FunctionGraph, nodes: tuple[str, ...], settings: dict[str, Any], problems: list[str]
+) -> None:
+    """``@tag(timeout=...)`` as the task's ``execution_timeout``: the sum over its nodes, which run one after another.
+
+    Not for a task inside a Parallelizable[] block: a mapped instance may run several items
+    (packed mapping), so its time is not known here; the runtime enforces each node's limit
+    per item instead (:mod:`hamilflow.execution.timeouts`).
+    """
+    total = 0.0
+    for name in nodes:
+        node = graph.nodes[name]
+        if TIMEOUT_TAG not in node.tags:
+            continue
+        try:
+            total += node_limit(node) or 0.0
+        except ValueError as error:
+            problems.append(f"{error}")
+            return
+        if graph.blocks.path_of(name):
+            return
+    if total:
+        settings["execution_timeout"] = datetime.timedelta(seconds=total)
 
 
 def parse_items_per_task(raw: Any) -> int:
