@@ -1,0 +1,99 @@
+"""Issue 13, rechecked: what the issue saw fail, each as a test that failed before its fix.
+
+Most items have their own tests elsewhere (tests/test_bad_input.py, tests/test_compiler.py,
+tests/test_cli.py, tests/faults/); this file holds the ones that had none, and the compiler's
+side of per-node time limits.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from hamilflow.compiler import CompileError, CompileOptions, compile_pipeline
+
+
+@pytest.fixture
+def pipeline_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], str]]:
+    """Writes a pipeline module under a unique importable name; forgets it after the test."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names: list[str] = []
+
+    def write(source: str) -> str:
+        name = f"issue13_case_{uuid.uuid4().hex[:10]}"
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        names.append(name)
+        return name
+
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def _compile(module: str, dag_id: str = "d", **options) -> str:
+    return compile_pipeline(CompileOptions(modules=[module], dag_id=dag_id, **options)).source
+
+
+# ------------------------------------------------------------------ per-node time limits on Airflow
+TIMED = """
+from hamilflow.function_modifiers import tag
+from hamilflow.htypes import Collect, Parallelizable
+
+@tag(timeout="90s")
+def a() -> int:
+    return 1
+
+@tag(timeout="1m")
+def b(a: int) -> int:
+    return a
+
+@tag(timeout="5m", airflow_execution_timeout="2h")
+def c(b: int) -> int:
+    return b
+
+def items(c: int) -> Parallelizable[int]:
+    yield from range(c)
+
+@tag(timeout="10s")
+def each(items: int) -> int:
+    return items
+
+def total(each: Collect[int]) -> int:
+    return sum(each)
+"""
+
+
+def test_a_timeout_tag_becomes_the_tasks_execution_timeout(pipeline_module) -> None:
+    source = _compile(pipeline_module(TIMED))
+    assert "execution_timeout=datetime.timedelta(seconds=90)" in source  # a
+    assert "execution_timeout=datetime.timedelta(seconds=60)" in source  # b
+    assert "execution_timeout=datetime.timedelta(seconds=7200)" in source  # c: the Airflow tag wins
+    assert "seconds=300" not in source
+    # a mapped instance may run several items: its limit is enforced per item by the runtime instead
+    assert "seconds=10)" not in source
+
+
+def test_nodes_run_as_one_task_add_their_limits(pipeline_module) -> None:
+    chain = TIMED.split("@tag(timeout=\"5m\"")[0]  # a and b only
+    source = _compile(pipeline_module(chain), grouping="chains")
+    assert "def a__b():" in source
+    assert "execution_timeout=datetime.timedelta(seconds=150)" in source  # a then b, in one task
+
+
+def test_a_bad_timeout_tag_is_a_compile_error_naming_the_node(pipeline_module) -> None:
+    name = pipeline_module(
+        """
+        from hamilflow.function_modifiers import tag
+
+        @tag(timeout="soon")
+        def a() -> int:
+            return 1
+        """
+    )
+    with pytest.raises(CompileError, match=r"@tag\(timeout='soon'\) on 'a' \(.*line .*'soon' is not a duration"):
+        _compile(name)
