@@ -86,6 +86,7 @@ def nested():
     @task(
         map_index_template="{{ hamilflow_item }}",
         trigger_rule="none_failed",
+        task_display_name="region_total + region_line",
         doc_md=(
             "**region_total** (float) — `examples.nested.pipeline.region_total`\n\n"
             "Sales of one region: the collected stores.\n\n"

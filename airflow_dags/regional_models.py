@@ -130,6 +130,7 @@ def regional_models():
 
     @task(
         map_index_template="{{ hamilflow_item }}",
+        task_display_name="region_demand … region_forecast (9 nodes)",
         doc_md=(
             "**region_demand** (Series) — `examples.regional_models.pipeline.region_demand`\n\n"
             "One region's weekly demand.\n\n"

@@ -207,6 +207,7 @@ def sales_by_region():
 
     @task(
         map_index_template="{{ hamilflow_item }}",
+        task_display_name="region_sales … region_summary (5 nodes)",
         doc_md=(
             "**region_sales** (DataFrame) — `examples.sales_by_region.pipeline.region_sales`\n\n"
             "The rows of one region.\n\n"

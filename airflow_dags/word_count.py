@@ -60,6 +60,7 @@ def word_count():
 
     @task(
         map_index_template="{{ hamilflow_item }}",
+        task_display_name="url_loaded + counts",
         doc_md=(
             "**url_loaded** (str) — `examples.word_count.pipeline.url_loaded`\n\n"
             "The text behind one URL.\n\n"

@@ -173,6 +173,9 @@ def build_tasks(
                 "Leave the tag out (the task runs when no upstream task failed)."
             )
         settings.update(tagged)
+        placement = _placement(spec.name, spec.nodes, namespaces)
+        if len(spec.nodes) > 1:  # a grouped task's id is long and stable; the UI shows a short name
+            settings["task_display_name"] = display_name(spec.nodes, placement.get("group", ()))
         out.append(
             AirflowTask(
                 task_id=spec.name,
@@ -183,7 +186,7 @@ def build_tasks(
                 reads=task_reads(spec, input_sources),
                 settings=settings,
                 doc=task_doc(graph, spec.nodes),
-                **_placement(spec.name, spec.nodes, namespaces),
+                **placement,
             )
         )
         for expander in spec.expanders:
@@ -192,6 +195,21 @@ def build_tasks(
                 items.settings = {"trigger_rule": "none_failed"} if spec.path else {}
                 out.append(items)
     return _in_dependency_order(out)
+
+
+def display_name(nodes: Iterable[str], group: tuple[str, ...] = (), limit: int = 60) -> str:
+    """The short name the Airflow UI shows for a task of several nodes: its nodes, or its first and last.
+
+    >>> display_name(["spend", "visits"]), display_name(["a", "b", "c", "d", "e"])
+    ('spend + visits', 'a … e (5 nodes)')
+    """
+    prefix = ".".join(group) + "." if group else ""
+    names = [n[len(prefix) :] if prefix and n.startswith(prefix) else n for n in nodes]
+    joined = " + ".join(names)
+    if len(names) <= 3 and len(joined) <= limit:
+        return joined
+    short = f"{names[0]} … {names[-1]} ({len(names)} nodes)"
+    return short if len(short) <= limit else f"{names[0][: limit - 20]}… ({len(names)} nodes)"
 
 
 def _namespaces(plan: Plan) -> set[str]:

@@ -9,6 +9,7 @@ so a DAG file parses without importing the pipeline's modules.
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Mapping
 
@@ -28,6 +29,7 @@ __all__ = [
     "max_map_length",
 ]
 
+_LOG = logging.getLogger("hamilflow")
 LABEL_VARIABLE = "hamilflow_item"
 # A mapped task's label in the UI: the template Airflow renders from the context variable a task sets.
 MAP_INDEX_TEMPLATE = "{{ " + LABEL_VARIABLE + " }}"
@@ -64,6 +66,42 @@ def deployment_slots(context: Mapping[str, Any] | None = None) -> int:
     per_dag = getattr(dag, "max_active_tasks", None) or _core_setting("max_active_tasks_per_dag", 16)
     pool = _core_setting("default_pool_task_slot_count", 128)
     return max(1, min(_core_setting("parallelism", 32), int(per_dag), pool))
+
+
+def _task_log() -> Any:
+    """The logger of Airflow's task log (where the task runner logs the traceback); stdlib logging without it."""
+    try:
+        import structlog
+    except ImportError:
+        return _LOG
+    return structlog.get_logger("task")
+
+
+def failure_summary(spec: PipelineSpec, task_name: str, error: BaseException) -> str:
+    """One line naming what failed: the node, its function and ``module:line``, the item, and the error.
+
+    Read from the notes the runtime adds to the error (the node it was raised in, the item of
+    a mapped task) and from the node itself.
+    """
+    notes = [str(n) for n in getattr(error, "__notes__", ())]
+    node_name = next((n.split("'")[1] for n in notes if n.startswith("hamilflow: raised in node '")), None)
+    item = next((n for n in notes if n.startswith("hamilflow: node '") and " failed for " in n), None)
+    what = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}".rstrip(": ")
+    if node_name is None:
+        return f"hamilflow: task '{task_name}' of DAG '{spec.dag_id}' failed: {what}"
+    where = ""
+    try:
+        from hamilflow.runtime.task import load
+
+        node = next(n for n in load(spec).nodes_of(task_name) if n.name == node_name)
+        line = f":{node.line}" if node.line else ""
+        where = f" in function {node.function_name or node.name} ({node.module}{line})"
+    except Exception:  # noqa: BLE001 - the summary must not hide the error it summarises
+        pass
+    told = ""
+    if item is not None:
+        told = ", " + item.split(" failed for ", 1)[1].split(". A retry", 1)[0]
+    return f"hamilflow: node '{node_name}'{where} failed{told}: {what}"
 
 
 def callback(path: str) -> ImportedCallback:
@@ -109,6 +147,10 @@ class CompiledPipeline:
         cleared = code_version.clear_number.set(int(getattr(context.get("dag_run"), "clear_number", 0) or 0))
         try:
             return run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
+        except Exception as error:
+            # The UI shows the log, not the exception's notes: say first, in one line, what failed where.
+            _task_log().error(failure_summary(self.spec, task_name, error))
+            raise
         finally:
             code_version.clear_number.reset(cleared)
 
