@@ -79,7 +79,7 @@ def test_a_timeout_tag_becomes_the_tasks_execution_timeout(pipeline_module) -> N
 
 
 def test_nodes_run_as_one_task_add_their_limits(pipeline_module) -> None:
-    chain = TIMED.split("@tag(timeout=\"5m\"")[0]  # a and b only
+    chain = TIMED.split('@tag(timeout="5m"')[0]  # a and b only
     source = _compile(pipeline_module(chain), grouping="chains")
     assert "def a__b():" in source
     assert "execution_timeout=datetime.timedelta(seconds=150)" in source  # a then b, in one task
@@ -97,3 +97,40 @@ def test_a_bad_timeout_tag_is_a_compile_error_naming_the_node(pipeline_module) -
     )
     with pytest.raises(CompileError, match=r"@tag\(timeout='soon'\) on 'a' \(.*line .*'soon' is not a duration"):
         _compile(name)
+
+
+def test_the_runtime_stops_a_block_node_at_its_limit_per_item(pipeline_module, tmp_path) -> None:
+    """What an Airflow task runs: the node's own limit interrupts item 2 (the task has no execution_timeout)."""
+    from hamilflow.execution.timeouts import NodeTimeoutError
+    from hamilflow.runtime.task import list_block_chunks, run_task
+
+    name = pipeline_module(
+        """
+        import time
+        from hamilflow.function_modifiers import tag
+        from hamilflow.htypes import Collect, Parallelizable
+
+        def items(n: int = 4) -> Parallelizable[int]:
+            yield from range(n)
+
+        @tag(timeout="1s")
+        def each(items: int) -> int:
+            if items == 2:
+                time.sleep(3600)
+            return items
+
+        def total(each: Collect[int]) -> int:
+            return sum(each)
+        """
+    )
+    compiled = compile_pipeline(
+        CompileOptions(modules=[name], dag_id="t", output=str(tmp_path / "t.py"), store_url=str(tmp_path / "store"))
+    )
+    assert "execution_timeout" not in compiled.source
+    spec = compiled.spec
+    run_task(spec, "items", "r", {"n": 4})
+    chunks = list_block_chunks(spec, "items", "r", 1024)
+    with pytest.raises(NodeTimeoutError, match=r"node 'each' \(.*line .*limit of 1 s") as caught:
+        for chunk in chunks:
+            run_task(spec, "each", "r", {"n": 4}, chunk, 1024)
+    assert "alarm" in str(caught.value)
