@@ -119,6 +119,7 @@ def _compile(args: argparse.Namespace) -> int:
         store_url=args.store_url,
         output=args.output,
         adapters=args.adapter or [],
+        materializers=args.materializer or [],
     )
     path = compile_pipeline(options).write()
     print(f"wrote {path}")
@@ -353,6 +354,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODULE:NAME",
         help="Hamilton lifecycle adapter each task runs with, by import path: an adapter, or a function of no "
         "argument returning one or a list (repeatable)",
+    )
+    c.add_argument(
+        "--materializer",
+        action="append",
+        metavar="MODULE:NAME",
+        help="Hamilton to.*/from_.* materializers, by import path: a list of them, or a function of no argument "
+        "returning one; each saver becomes a task of the DAG (repeatable)",
     )
     c.add_argument(
         "--check",

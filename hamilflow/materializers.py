@@ -22,6 +22,34 @@ if TYPE_CHECKING:
     from hamilflow.node import Node
 
 
+def pipeline_graph(
+    modules: list[Any], config: dict[str, Any], materializer_paths: Iterable[str] = ()
+) -> FunctionGraph:
+    """The graph a compiled DAG runs: its modules' functions, plus the nodes of the materializers its settings
+    name by import path (resolved where this runs: the compiler, then each Airflow task)."""
+    from hamilflow.runtime.imports import materializers_from
+
+    graph = FunctionGraph.from_modules(*modules, config=config)
+    found = [m for path in materializer_paths for m in materializers_from(path)]
+    if not found:
+        return graph
+    return graph_with(graph, *split(found, (m.__name__ for m in modules)))
+
+
+def saver_ids(materializer_paths: Iterable[str]) -> list[str]:
+    """The ids of the ``to.*`` savers among the materializers named by import path: the outputs they add."""
+    from hamilton.io import materialization
+
+    from hamilflow.runtime.imports import materializers_from
+
+    return [
+        m.id
+        for path in materializer_paths
+        for m in materializers_from(path)
+        if isinstance(m, materialization.MaterializerFactory)
+    ]
+
+
 def split(materializers: Iterable[Any], module_names: Iterable[str]) -> tuple[list[Any], list[Any]]:
     """``to.*`` materializers (their dependencies named by string) and ``from_.*`` extractors, apart."""
     from hamilton.io import materialization

@@ -77,6 +77,7 @@ _DAG_KEYS: dict[str, tuple[str, str]] = {
     "on_failure_callback": ("text", "on_failure_callback"),
     "on_success_callback": ("text", "on_success_callback"),
     "adapters": (_LIST_OF_TEXT, "adapters"),
+    "materializers": (_LIST_OF_TEXT, "materializers"),
 }
 
 

@@ -350,7 +350,7 @@ def test_a_task_reads_its_plan_from_the_workers_cache_without_building_the_graph
     def no_graph(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the graph was rebuilt")
 
-    monkeypatch.setattr(task_module.FunctionGraph, "from_modules", no_graph)
+    monkeypatch.setattr(task_module, "pipeline_graph", no_graph)
     monkeypatch.setattr(task_module, "build_plan", no_graph)
     xcoms = _simulate(compiled, "run-c", {"corpus": "classics"})
     assert load(compiled.spec).from_cache

@@ -32,11 +32,11 @@ from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
 from hamilflow.compiler.render import render
 from hamilflow.compiler.settings import block_chunking, check_dag_settings, check_task_ids, dag_settings
-from hamilflow.errors import GraphError, HamilflowError, ModuleImportError
+from hamilflow.errors import GraphError, HamilflowError, ModuleImportError, SettingError
 from hamilflow.execution import grouping
 from hamilflow.execution.plan import Plan, build_plan
 from hamilflow.frontend import import_modules
-from hamilflow.graph import FunctionGraph
+from hamilflow.materializers import pipeline_graph, saver_ids
 from hamilflow.runtime.spec import PipelineSpec
 
 __all__ = [
@@ -98,10 +98,14 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         raise CompileError(problems)
     modules = _import(options.modules)
     try:
-        graph = FunctionGraph.from_modules(*modules, config=options.config)
+        graph = pipeline_graph(modules, options.config, options.materializers)
     except GraphError as error:  # the pipeline itself is broken: say so before any DAG exists
         raise CompileError(error.problems) from error
-    final_vars = list(options.final_vars) or graph.leaves()
+    except SettingError as error:
+        raise CompileError([str(error)]) from error
+    savers = saver_ids(options.materializers)  # a configured saver runs in every DAG run: it is an output
+    final_vars = list(options.final_vars) or [v for v in graph.leaves() if v not in savers]
+    final_vars += [s for s in savers if s not in final_vars]
     if not final_vars:
         raise CompileError([f"{', '.join(options.modules)} define no function to compute: nothing to compile."])
     problems, _ = graph.request_checks(final_vars, options.config, ())
@@ -133,6 +137,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         context_inputs=tuple(context_inputs),
         chunking=chunking,
         adapters=tuple(options.adapters),
+        materializers=tuple(options.materializers),
     )
     dag = AirflowDag(
         dag_id=options.dag_id,

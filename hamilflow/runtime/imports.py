@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from hamilflow.errors import SettingError
 
-__all__ = ["resolve", "adapters_from", "ImportedCallback"]
+__all__ = ["resolve", "adapters_from", "materializers_from", "ImportedCallback"]
 
 
 def resolve(path: Any, what: str) -> Any:
@@ -75,6 +75,31 @@ def adapters_from(path: str) -> list[Any]:
             "hamilton.lifecycle.base.LifecycleAdapter, e.g. NodeExecutionHook)."
         )
     return adapters
+
+
+def materializers_from(path: str) -> list[Any]:
+    """The Hamilton materializers (``to.*``, ``from_.*``) ``path`` names: one, a list, or a callable of no argument
+    returning either. Raises ``SettingError`` when it names something else."""
+    from hamilton.io import materialization
+
+    kinds = (materialization.MaterializerFactory, materialization.ExtractorFactory)
+    found = resolve(path, "materializer")
+    if callable(found) and not isinstance(found, kinds):
+        try:
+            found = found()
+        except TypeError as error:
+            raise SettingError(
+                f"materializer {path!r} could not be called without arguments ({error}): name a list of to.*/from_.* "
+                "materializers, or a function of no argument that returns one."
+            ) from error
+    items = list(found) if isinstance(found, (list, tuple)) else [found]
+    wrong = [type(m).__name__ for m in items if not isinstance(m, kinds)]
+    if wrong or not items:
+        raise SettingError(
+            f"materializer {path!r} gives {', '.join(wrong) or 'an empty list'}, not materializers made by "
+            "hamilton.io.materialization's to.* and from_.* (e.g. to.parquet(id=..., dependencies=[...], path=...))."
+        )
+    return items
 
 
 def _short(found: Any) -> str:

@@ -20,7 +20,8 @@ from typing import Any, Mapping
 
 from hamilflow.execution import grouping
 
-_TUPLES = ("modules", "final_vars", "params", "context_inputs", "adapters")
+_TUPLES = ("modules", "final_vars", "params", "context_inputs", "adapters", "materializers")
+_ONLY_WHEN_SET = ("adapters", "materializers")  # absent from older DAG files: their fingerprints stay
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,9 @@ class PipelineSpec:
     ``items_per_task`` (0: automatic) and the mapped tasks' ``max_active_tis_per_dag``, if
     any (see :func:`hamilflow.runtime.task.chunk_sizes`). ``adapters`` are Hamilton lifecycle
     adapters by import path (``"package.module:name"``: an adapter, or a callable of no argument
-    returning one or a list), which each task imports and runs with.
+    returning one or a list), which each task imports and runs with. ``materializers`` are
+    Hamilton ``to.*``/``from_.*`` materializers by import path (a list of them, or a callable of
+    no argument returning one), whose nodes join the graph in the compiler and in every task.
     """
 
     dag_id: str
@@ -47,13 +50,15 @@ class PipelineSpec:
     context_inputs: tuple[str, ...] = ()
     chunking: dict[str, dict[str, int]] = field(default_factory=dict)
     adapters: tuple[str, ...] = ()
+    materializers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """The spec as JSON-like data (lists, dicts, strings), in field order; ``adapters`` only when set."""
+        """The spec as JSON-like data (lists, dicts, strings), in field order; adapters and materializers only when
+        set."""
         return {
             f.name: _plain(getattr(self, f.name))
             for f in dataclasses.fields(self)
-            if f.name != "adapters" or self.adapters
+            if f.name not in _ONLY_WHEN_SET or getattr(self, f.name)
         }
 
     @classmethod

@@ -47,7 +47,7 @@ from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan, gather_inputs
 from hamilflow.frontend import import_modules
-from hamilflow.graph import FunctionGraph
+from hamilflow.materializers import pipeline_graph
 from hamilflow.runtime import code_version, plan_cache
 from hamilflow.runtime.hooks import TaskHooks, lifecycle_of
 from hamilflow.runtime.spec import PipelineSpec
@@ -60,6 +60,22 @@ Index = tuple[int, ...]
 log = logging.getLogger(__name__)
 
 AUTO_CHUNKS_PER_SLOT = 4  # automatic packing: mapped instances per task slot of the deployment
+
+
+SAVER_TAG = "hamilton.data_saver"  # Hamilton's tag on the node a saver or to.* materializer makes
+
+
+def saved_target(metadata: Any) -> Any:
+    """Where a saver wrote, for XCom: the path or URL in Hamilton's saver metadata, else the metadata as text.
+
+    >>> saved_target({"file_metadata": {"path": "out/features.parquet", "size": 10}})
+    'out/features.parquet'
+    """
+    if isinstance(metadata, dict):
+        for found in (metadata.get("file_metadata"), metadata):
+            if isinstance(found, dict) and isinstance(found.get("path"), str):
+                return found["path"]
+    return str(metadata)[:1000]
 
 
 def chunk_sizes(count: int, items_per_task: int = 0, slots: int | None = None, max_map_length: int = 1024) -> list[int]:
@@ -127,7 +143,7 @@ class LoadedPipeline:
     def _build(self) -> None:
         spec = self.spec
         self.modules = import_modules(spec.modules, from_current_folder=False)  # a worker's sys.path, as deployed
-        self.graph = FunctionGraph.from_modules(*self.modules, config=spec.config)
+        self.graph = pipeline_graph(self.modules, spec.config, spec.materializers)
         self.plan: Plan = build_plan(self.graph, spec.final_vars, grouping=spec.grouping_strategy())
         if self.plan.fingerprint != spec.fingerprint:
             raise StalePipelineError(
@@ -227,6 +243,7 @@ class TaskRun:
         self.policies = pipeline.item_policies
         self._counts: dict[tuple[str, Index], int] = {}  # manifests read or written by this task
         self._lost: dict[tuple[str, Index], ItemFailure] = {}  # blocks that never opened: their item was dropped
+        self.saved: dict[str, list[Any]] = {}  # what each saver node of the task wrote, per scope: its target
 
     def ref(self, node: str, index: Index) -> str:
         return self.store.ref(self.pipeline.spec.dag_id, self.run_id, node, index)
@@ -310,6 +327,10 @@ class TaskRun:
                     else:
                         raise
             written[index] = self._write(spec, index, values, failure)
+            if failure is None:
+                for node in nodes:
+                    if node.tags.get(SAVER_TAG) and node.name in values:
+                        self.saved.setdefault(node.name, []).append(saved_target(values[node.name]))
         self.store.sync()  # one flush for the whole chunk, before its refs reach XCom
         return written
 
@@ -444,12 +465,13 @@ def run_task(
             "with --store-url) to shared storage such as s3://bucket/prefix.",
         )
         raise
+    saved = {"saved": run.saved if chunk is not None else {k: v[0] for k, v in run.saved.items()}} if run.saved else {}
     if chunk is not None:
-        return {"refs": {name: [written[s][name] for s in scopes] for name in task.outputs}}
+        return {"refs": {name: [written[s][name] for s in scopes] for name in task.outputs}, **saved}
     if task.lists_own_chunks:
         (expander,) = task.expanders
         return run.block_chunks(expander, max_map_length, slots)
-    return {"refs": written[()]}
+    return {"refs": written[()], **saved}
 
 
 def list_block_chunks(
