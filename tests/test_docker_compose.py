@@ -30,6 +30,12 @@ AIRFLOW_SERVICES = {
     "airflow-triggerer",
 }
 LONG_RUNNING = AIRFLOW_SERVICES - {"airflow-init"}
+# The `distributed` profile: a broker, an S3-compatible store and its bucket, two Celery workers
+WORKERS = {"airflow-worker-1", "airflow-worker-2"}
+DISTRIBUTED = {"redis", "s3", "s3-init", *WORKERS}
+BASE = {"postgres", *AIRFLOW_SERVICES}
+# What the compose file's header tells users to set with `--profile distributed`
+DISTRIBUTED_ENV = {"AIRFLOW_EXECUTOR": "CeleryExecutor", "HAMILFLOW_STORE_URL": "s3://hamilflow-artifacts/artifacts"}
 
 
 @pytest.fixture(scope="module")
@@ -75,26 +81,47 @@ def _compose_tool() -> list[str] | None:
     return None
 
 
+def _config(tool: list[str], *options: str, **variables: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "DOCKER_HOST", "HAMILFLOW_"))}
+    result = subprocess.run(
+        [*tool, "-f", str(COMPOSE), *options, "config"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**env, **variables},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
 def test_docker_compose_config_accepts_the_file():
     tool = _compose_tool()
     if tool is None:
         pytest.skip(
             "neither docker-compose nor the docker compose plugin is installed (apt-get install docker-compose)"
         )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "DOCKER_HOST"))}
-    result = subprocess.run(
-        [*tool, "-f", str(COMPOSE), "config"], cwd=REPO, capture_output=True, text=True, env=env, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    resolved = yaml.safe_load(result.stdout)
-    assert set(resolved["services"]) == {"postgres", *AIRFLOW_SERVICES}
+    resolved = _config(tool)
+    # docker compose v2 leaves inactive profiles out; docker-compose 1.29 lists them with their `profiles`
+    assert {n for n, s in resolved["services"].items() if not s.get("profiles")} == BASE
     assert resolved["services"]["airflow-apiserver"]["depends_on"]["airflow-init"]["condition"] == (
         "service_completed_successfully"
     )
+    for name in AIRFLOW_SERVICES:
+        env = resolved["services"][name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
+        assert env["HAMILFLOW_STORE_URL"] == "/opt/airflow/artifacts", name
+
+    distributed = _config(tool, "--profile", "distributed", **DISTRIBUTED_ENV)
+    assert set(distributed["services"]) == BASE | DISTRIBUTED
+    for name in AIRFLOW_SERVICES | WORKERS:
+        env = distributed["services"][name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["HAMILFLOW_STORE_URL"] == DISTRIBUTED_ENV["HAMILFLOW_STORE_URL"], name
 
 
 def test_services_form_an_airflow3_stack_on_postgres_with_local_executor(services):
-    assert set(services) == {"postgres", *AIRFLOW_SERVICES}
+    assert set(services) == BASE | DISTRIBUTED
     assert services["postgres"]["image"].startswith("postgres:")
     commands = {name: services[name].get("command") for name in LONG_RUNNING}
     assert commands == {
@@ -105,7 +132,8 @@ def test_services_form_an_airflow3_stack_on_postgres_with_local_executor(service
     }
     for name in AIRFLOW_SERVICES:
         env = _environment(services[name])
-        assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor", name
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}", name  # Celery: on request
+        assert not services[name].get("profiles"), f"{name} belongs to every stack, not to a profile"
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://"), name
         assert "@postgres/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/", name
@@ -116,7 +144,7 @@ def test_services_form_an_airflow3_stack_on_postgres_with_local_executor(service
 
 
 def test_health_checks_and_depends_on_bring_the_stack_up_in_order(services):
-    for name in ["postgres", *LONG_RUNNING]:
+    for name in ["postgres", *LONG_RUNNING, "redis", "s3", *WORKERS]:
         check = services[name].get("healthcheck") or {}
         assert check.get("test") and check["test"][0] in ("CMD", "CMD-SHELL"), f"{name} has no health check"
         assert check.get("interval") and check.get("retries"), name
@@ -155,7 +183,7 @@ def test_dags_examples_and_one_artifact_store_are_mounted_into_every_airflow_ser
         assert mounts[env["AIRFLOW__CORE__DAGS_FOLDER"]] == "./airflow_dags", name
         python_path = env["PYTHONPATH"].split(":")
         assert any(mounts.get(f"{p.rstrip('/')}/examples") == "./examples" for p in python_path), name
-        store = env["HAMILFLOW_STORE_URL"]
+        store = re.fullmatch(r"\$\{HAMILFLOW_STORE_URL:-(/[^}]+)\}", env["HAMILFLOW_STORE_URL"]).group(1)  # the default
         assert mounts[store] == "hamilflow-artifacts", f"{name}: the artifact store is not the shared named volume"
     assert "hamilflow-artifacts" in named
     for name, service in services.items():
@@ -177,7 +205,7 @@ def test_image_extends_the_official_airflow_of_the_pinned_version(services):
     for source in re.findall(r"^COPY (?:--\S+ )*(.+) \S+$", dockerfile, re.M):
         for path in source.split():
             assert (REPO / path).exists(), f"docker/Dockerfile copies {path}, which is not in the repository"
-    for name in AIRFLOW_SERVICES:
+    for name in AIRFLOW_SERVICES | WORKERS:
         build = services[name]["build"]
         assert (REPO / build["context"] / build["dockerfile"]).is_file()
         assert str(build["args"]["AIRFLOW_VERSION"]) == version, name
@@ -203,7 +231,7 @@ def _airflow_commands(services: dict) -> dict[str, list[str]]:
     """Every `airflow ...` command line the stack runs, as argv after `airflow`, keyed by where it comes from."""
     found: dict[str, list[str]] = {}
     for name, service in services.items():
-        if name not in AIRFLOW_SERVICES:
+        if name not in AIRFLOW_SERVICES | WORKERS:
             continue
         command = service.get("command")
         if service.get("entrypoint") is None and command:  # the image's entrypoint runs `airflow <command>`
@@ -249,9 +277,13 @@ def test_every_airflow_command_it_runs_exists_in_airflow3(services, tmp_path):
         ("triggerer",),
         ("db", "migrate"),
         ("jobs", "check"),
+        ("celery", "worker"),
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-    env.update(AIRFLOW_HOME=str(tmp_path), AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    # the Celery provider adds `airflow celery ...` when the CeleryExecutor is configured, as in the profile
+    env.update(
+        AIRFLOW_HOME=str(tmp_path), AIRFLOW__CORE__LOAD_EXAMPLES="False", AIRFLOW__CORE__EXECUTOR="CeleryExecutor"
+    )
     result = subprocess.run(
         [sys.executable, "-c", _PARSE, json.dumps(commands)], capture_output=True, text=True, env=env, timeout=300
     )
@@ -260,3 +292,37 @@ def test_every_airflow_command_it_runs_exists_in_airflow3(services, tmp_path):
     results = json.loads(line[len("RESULTS ") :])
     bad = {where: (commands[where], outcome) for where, outcome in results.items() if outcome != "ok"}
     assert not bad, f"not valid Airflow 3 CLI commands: {bad}"
+
+
+def test_the_distributed_profile_has_a_broker_an_s3_store_and_two_workers_sharing_only_what_a_deployment_shares(
+    compose, services
+):
+    for name, service in services.items():
+        assert service.get("profiles", []) == (["distributed"] if name in DISTRIBUTED else []), name
+    assert services["redis"]["image"].startswith("redis:")
+    bucket = DISTRIBUTED_ENV["HAMILFLOW_STORE_URL"].removeprefix("s3://").split("/")[0]
+    assert f"local/{bucket}" in services["s3-init"]["command"][-1], "s3-init does not create the store's bucket"
+    assert _conditions(services["s3-init"]) == {"s3": "service_healthy"}
+    assert services["s3-init"].get("restart") == "no"
+    for name in AIRFLOW_SERVICES | WORKERS:  # one configuration: every process finds the broker and the bucket
+        env = _environment(services[name])
+        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:6379/"), name
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("redis://redis:6379/"), name
+        assert env["AWS_ENDPOINT_URL_S3"] == "http://s3:9000", name
+        assert env["HAMILFLOW_STORE_SECRET"], f"{name}: artifacts on a shared bucket must be signed"
+    for name in WORKERS:
+        worker = services[name]
+        assert worker["command"] == "celery worker"
+        conditions = _conditions(worker)
+        assert conditions["redis"] == "service_healthy" and conditions["airflow-apiserver"] == "service_healthy"
+        assert conditions["s3-init"] == "service_completed_successfully", name
+        assert conditions["airflow-init"] == "service_completed_successfully", name
+        mounts = dict((target, source) for source, target in _volumes(worker))
+        env = _environment(worker)
+        assert mounts[env["AIRFLOW__CORE__DAGS_FOLDER"]] == "./airflow_dags", name
+        assert "hamilflow-artifacts" not in mounts.values(), f"{name} must share artifacts through S3, not a volume"
+        assert (
+            env["AIRFLOW__API_AUTH__JWT_SECRET"]
+            == _environment(services["airflow-apiserver"])["AIRFLOW__API_AUTH__JWT_SECRET"]
+        )
+    assert "s3-data" in compose["volumes"]
