@@ -15,7 +15,7 @@ A ``hamilflow.toml`` holds the same tables without the ``tool.hamilflow.`` prefi
     [tool.hamilflow.dags.features]
     modules = ["examples.features.pipeline"]
     outputs = ["features"]
-    schedule = "@daily"
+    schedule = "@daily"                 # or the assets it runs after: ["s3://warehouse/orders"]
     max_active_runs = 1
     dagrun_timeout = "2h"
     on_failure_callback = "my_project.alerts:page_the_team"
@@ -60,7 +60,7 @@ _DAG_KEYS: dict[str, tuple[str, str]] = {
     "outputs": (_LIST_OF_TEXT, "final_vars"),
     "config": ("a table", "config"),
     "params": ("a table", "params"),
-    "schedule": ("text", "schedule"),
+    "schedule": ("a cron expression, a preset or a list of asset URIs", "schedule"),
     "start_date": ("a date", "start_date"),
     "catchup": ("true or false", "catchup"),
     "retries": ("a whole number", "retries"),
@@ -199,6 +199,10 @@ def _typed(raw: Any, kind: str) -> Any:
             return [raw]
         ok = isinstance(raw, list) and all(isinstance(v, str) and v for v in raw)
         return list(raw) if ok else _WRONG
+    if kind.startswith("a cron expression"):
+        if isinstance(raw, list):
+            return list(raw) if all(isinstance(v, str) for v in raw) else _WRONG
+        return raw if isinstance(raw, str) else _WRONG
     if kind == "a table":
         return dict(raw) if isinstance(raw, dict) else _WRONG
     if kind == "a date":

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from hamilflow import htypes
-from hamilflow.compiler.settings import task_settings
+from hamilflow.compiler.settings import task_assets, task_settings
 from hamilflow.execution.plan import ReadKind
 from hamilflow.runtime.airflow import MAP_INDEX_TEMPLATE
 
@@ -173,6 +173,9 @@ def build_tasks(
                 "Leave the tag out (the task runs when no upstream task failed)."
             )
         settings.update(tagged)
+        outlets = task_assets(graph, spec.nodes, problems)
+        if outlets:  # Airflow records an asset event for each when the task succeeds
+            settings["outlets"] = outlets
         placement = _placement(spec.name, spec.nodes, namespaces)
         if len(spec.nodes) > 1:  # a grouped task's id is long and stable; the UI shows a short name
             settings["task_display_name"] = display_name(spec.nodes, placement.get("group", ()))

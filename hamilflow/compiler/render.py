@@ -33,11 +33,23 @@ from hamilflow.compiler.pyformat import (
     operation,
     value,
 )
-from hamilflow.compiler.settings import Callback
+from hamilflow.compiler.settings import AssetUri, Callback
 
 # Names the file defines or imports at module level: no function or variable of the DAG may hide them.
 MODULE_NAMES = frozenset(
-    {"dag", "task", "Param", "TaskGroup", "datetime", "pipeline", "CompiledPipeline", "callback", "SPEC", "chunk"}
+    {
+        "dag",
+        "task",
+        "Param",
+        "TaskGroup",
+        "datetime",
+        "pipeline",
+        "CompiledPipeline",
+        "callback",
+        "Asset",
+        "SPEC",
+        "chunk",
+    }
 )
 _AMBIGUOUS = {"l", "I", "O"}  # pycodestyle's E741/E743
 
@@ -73,6 +85,8 @@ def _piece(obj: Any) -> Piece:
         return Code(f"datetime.timedelta(seconds={_number(obj.total_seconds())})")
     if isinstance(obj, Callback):
         return call("callback", Text(obj.path))
+    if isinstance(obj, AssetUri):
+        return call("Asset", Text(obj.uri))
     if isinstance(obj, dict):
         return Bracket("{", tuple(Labeled(f"{_key(k)}: ", _piece(v)) for k, v in obj.items()), "}")
     if isinstance(obj, list):
@@ -108,14 +122,15 @@ def render(dag: AirflowDag) -> str:
     lines = [*docstring(dag.doc), ""]
     for line in dag.header:
         lines += comment(line, 0)
-    sdk = ["Param"] * bool(dag.params) + ["TaskGroup"] * bool(dag.groups) + ["dag", "task"]
+    uses_assets = _has(AssetUri, dag.settings) or any(_has(AssetUri, t.settings) for t in dag.tasks)
+    sdk = ["Asset"] * uses_assets + ["Param"] * bool(dag.params) + ["TaskGroup"] * bool(dag.groups) + ["dag", "task"]
     lines += [
         "",
         "import datetime",
         "",
         f"from airflow.sdk import {', '.join(sdk)}",
         "",
-        f"from hamilflow.runtime.airflow import CompiledPipeline{', callback' * _has_callback(dag.settings)}",
+        f"from hamilflow.runtime.airflow import CompiledPipeline{', callback' * _has(Callback, dag.settings)}",
         "",
         *lay_out(Labeled("SPEC = ", _piece(dag.spec))),
         "pipeline = CompiledPipeline(SPEC)",
@@ -137,10 +152,13 @@ def render(dag: AirflowDag) -> str:
     return "\n".join(lines)
 
 
-def _has_callback(settings: Any) -> bool:
-    if isinstance(settings, Callback):
+def _has(kind: type, settings: Any) -> bool:
+    """Whether a value of ``kind`` is among ``settings`` (in dicts and lists too): the file then imports its name."""
+    if isinstance(settings, kind):
         return True
-    return isinstance(settings, dict) and any(_has_callback(v) for v in settings.values())
+    if isinstance(settings, dict):
+        return any(_has(kind, v) for v in settings.values())
+    return isinstance(settings, list) and any(_has(kind, v) for v in settings)
 
 
 def _dag_decorator(dag: AirflowDag, names: _Names) -> list[str]:

@@ -34,6 +34,46 @@ TASK_SETTINGS = _INTEGER_SETTINGS + _DURATION_SETTINGS + _TEXT_SETTINGS + _BOOLE
 SAFE_TRIGGER_RULES = ("all_success", "none_failed", "none_failed_min_one_success")
 # A block setting, on a Parallelizable[] node: how many items each mapped instance of its block runs.
 ITEMS_PER_TASK_TAG = "airflow_items_per_task"
+# An output setting: the Airflow Asset (a URI) a node's value is; its task declares it as an outlet.
+ASSET_TAG = "airflow_asset"
+_ASSET_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+
+
+@dataclass(frozen=True)
+class AssetUri:
+    """An Airflow Asset, by URI: a task's outlet, or what a DAG's schedule waits for."""
+
+    uri: str
+
+
+def asset_problem(uri: Any) -> str | None:
+    """Why ``uri`` cannot name an Airflow Asset, or None.
+
+    >>> asset_problem("s3://warehouse/features"), asset_problem("features")[:28]
+    (None, "'features' is not an asset U")
+    """
+    if not isinstance(uri, str) or not _ASSET_URI.match(uri):
+        return f"{uri!r} is not an asset URI: write it as scheme://location, e.g. 's3://warehouse/features'"
+    if uri.split(":", 1)[0].lower() == "airflow":
+        return f"{uri!r}: Airflow keeps the airflow:// scheme for itself; choose another"
+    return None
+
+
+def task_assets(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[str]) -> list[AssetUri]:
+    """The Assets a task produces: each node's ``@tag(airflow_asset=...)`` (a URI, or a list of URIs)."""
+    assets: list[AssetUri] = []
+    for name in nodes:
+        node = graph.nodes[name]
+        raw = node.tags.get(ASSET_TAG)
+        if raw is None:
+            continue
+        for uri in raw if isinstance(raw, (list, tuple)) else [raw]:
+            problem = asset_problem(uri)
+            if problem:
+                problems.append(f"@tag({ASSET_TAG}={raw!r}) on '{name}' ({node.where}): {problem}.")
+            elif AssetUri(uri) not in assets:
+                assets.append(AssetUri(uri))
+    return assets
 
 
 @dataclass(frozen=True)
@@ -95,7 +135,7 @@ def task_settings(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[s
     for name in nodes:
         node = graph.nodes[name]
         for key, raw in node.tags.items():
-            if not key.startswith("airflow_") or key == ITEMS_PER_TASK_TAG:
+            if not key.startswith("airflow_") or key in (ITEMS_PER_TASK_TAG, ASSET_TAG):
                 continue
             setting = key[len("airflow_") :]
             where = f"@tag({key}={raw!r}) on '{name}' ({node.where})"
@@ -314,7 +354,15 @@ def check_dag_settings(options: CompileOptions, problems: list[str]) -> None:
     except ValueError:
         problems.append(f"start date {options.start_date!r} is not a date: use YYYY-MM-DD (--start-date 2024-01-01).")
     schedule = options.schedule
-    if schedule is not None:
+    if isinstance(schedule, (list, tuple)) or (isinstance(schedule, str) and "://" in schedule):
+        uris = [schedule] if isinstance(schedule, str) else list(schedule)
+        for uri in uris:
+            problem = asset_problem(uri)
+            if problem:
+                problems.append(f"schedule: {problem}.")
+        if not uris:
+            problems.append("schedule []: name the assets the DAG runs after, or leave schedule out.")
+    elif schedule is not None:
         if not isinstance(schedule, str) or not schedule.strip():
             problems.append(f"schedule {schedule!r} is not a cron expression or a preset like @daily.")
         elif schedule.startswith("@"):
@@ -349,11 +397,20 @@ def check_task_ids(task_ids: list[str], problems: list[str]) -> None:
             )
 
 
+def _schedule(schedule: Any) -> Any:
+    """A cron expression or preset as it is; asset URIs (one, or a list) as the Assets the DAG runs after."""
+    if isinstance(schedule, str) and "://" in schedule:
+        return [AssetUri(schedule)]
+    if isinstance(schedule, (list, tuple)):
+        return [AssetUri(uri) for uri in schedule]
+    return schedule
+
+
 def dag_settings(options: CompileOptions) -> dict[str, Any]:
     """The ``@dag`` arguments the options set, as values (a start date is a UTC midnight)."""
     start = datetime.date.fromisoformat(str(options.start_date))
     settings: dict[str, Any] = {
-        "schedule": options.schedule,
+        "schedule": _schedule(options.schedule),
         "start_date": datetime.datetime(start.year, start.month, start.day, tzinfo=datetime.timezone.utc),
         "catchup": options.catchup,
         "tags": list(options.tags),
