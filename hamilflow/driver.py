@@ -153,15 +153,18 @@ class Driver:
         lifecycle = self.lifecycle
 
         def type_check(produced: Any, required: Any) -> bool:
-            # as in Hamilton, the adapter can only widen the standard rules (subclasses, Any, unions, ...):
-            # an adapter ported from Hamilton that answers ``node_type == input_type`` keeps them
-            if check(required, produced) or htypes.fits(produced, required):
-                return True
-            return lifecycle is not None and lifecycle.check_edge(produced, required)
+            # as in Hamilton, an adapter can only widen the standard rules (subclasses, Any, unions, ...): an
+            # adapter ported from Hamilton that answers ``node_type == input_type`` keeps them
+            return check(required, produced) or htypes.fits(produced, required)
 
         self._type_check = type_check
+        self._edge_hook = lifecycle.check_edge if lifecycle is not None and lifecycle.checks_edges else None
         self.graph = FunctionGraph.from_modules(
-            *modules, config=config, type_check=type_check, allow_module_overrides=allow_module_overrides
+            *modules,
+            config=config,
+            type_check=type_check,
+            allow_module_overrides=allow_module_overrides,
+            edge_hook=self._edge_hook,
         )
         if materializers:  # Builder.with_materializers: their nodes are part of the graph, to request by id
             self.graph = self._graph_with(*self._split_materializers(materializers))
@@ -220,7 +223,7 @@ class Driver:
         return materializers_module.split(materializers, (m.__name__ for m in self.modules))
 
     def _graph_with(self, savers: list[Any], loaders: list[Any]) -> FunctionGraph:
-        return materializers_module.graph_with(self.graph, savers, loaders, self._type_check)
+        return materializers_module.graph_with(self.graph, savers, loaders, self._type_check, self._edge_hook)
 
     def _with_graph_hooks(
         self,
@@ -232,6 +235,7 @@ class Driver:
     ) -> Any:
         """Run a request between the lifecycle adapters' graph hooks, as Hamilton does."""
         final_vars = self._output_names(final_vars)  # checked before any hook runs
+        given_inputs, given_overrides = inputs, overrides  # the graph hooks see them as given, as in Hamilton
         inputs = mapping(inputs, "inputs", lambda: self._first_name(external=True))
         overrides = mapping(overrides, "overrides", lambda: self._first_name(external=False))
         self._warn_unknown_names(final_vars, inputs, overrides)
@@ -240,7 +244,7 @@ class Driver:
             outputs = self._raw_execute(final_vars, overrides, display_graph, inputs)
             return self.adapter.build_result(**outputs) if build else outputs
         run_id = str(uuid.uuid4())
-        lifecycle.before_run(self.graph, run_id, final_vars, dict(inputs or {}), dict(overrides or {}))
+        lifecycle.before_run(self.graph, run_id, final_vars, given_inputs, given_overrides)
         result, error = None, None
         try:
             result = self._raw_execute(final_vars, overrides, display_graph, inputs, run_id)
@@ -269,10 +273,11 @@ class Driver:
         return self._with_graph_hooks(final_vars, overrides, display_graph, inputs, build=False)
 
     def _value_check(self, annotation: Any, value: Any) -> bool:
-        """The graph adapter's check of an input value; a lifecycle adapter can accept what it refuses."""
-        if self.adapter.check_input_type(annotation, value):
-            return True
-        return self.lifecycle is not None and bool(self.lifecycle.validate_input(annotation, value))
+        """An input value's check: a lifecycle adapter's ``validate_input`` decides when there is one (None always
+        passes), as in Hamilton; else the graph adapter's ``check_input_type``."""
+        if self.lifecycle is not None and self.lifecycle.validates_inputs:
+            return value is None or bool(self.lifecycle.validate_input(annotation, value))
+        return self.adapter.check_input_type(annotation, value)
 
     def _first_name(self, external: bool) -> str:
         """The first input (or computed node) of the graph, as an example in messages."""

@@ -68,6 +68,7 @@ class FunctionGraph:
         config: Mapping[str, Any] | None = None,
         type_check: TypeCheck | None = None,
         allow_module_overrides: bool = False,
+        edge_hook: TypeCheck | None = None,
     ) -> FunctionGraph:
         """Build and validate the graph of ``modules`` under ``config``.
 
@@ -75,6 +76,9 @@ class FunctionGraph:
         ``type_check(produced, required)`` decides whether an edge's types fit
         (default: :func:`hamilflow.htypes.fits`). With ``allow_module_overrides``, a node
         defined again in a later module replaces the earlier one instead of being a problem.
+        ``edge_hook(type_from, type_to)`` is a lifecycle adapter's edge check: asked about every edge
+        with Hamilton's arguments (the consumer's annotation, the producer's declared type, so
+        ``Parallelizable[T]`` for an expander), it can accept an edge the rules refuse.
         """
         config = dict(config or {})
         type_check = type_check or htypes.fits
@@ -112,18 +116,22 @@ class FunctionGraph:
                     )
                     continue
                 nodes[name] = node
-        return cls._validated(nodes, config, type_check, problems, deselected)
+        return cls._validated(nodes, config, type_check, problems, deselected, edge_hook)
 
     @classmethod
     def from_nodes(
-        cls, nodes: Iterable[Node], config: Mapping[str, Any] | None = None, type_check: TypeCheck | None = None
+        cls,
+        nodes: Iterable[Node],
+        config: Mapping[str, Any] | None = None,
+        type_check: TypeCheck | None = None,
+        edge_hook: TypeCheck | None = None,
     ) -> FunctionGraph:
         """Build and validate a graph of ready-made nodes (their ``dependents`` are filled here).
 
         Used where nodes come from elsewhere than a module: Hamilton's materializers, say.
         """
         by_name = {node.name: dataclasses.replace(node, dependents=[]) for node in nodes if not node.is_external_input}
-        return cls._validated(by_name, dict(config or {}), type_check or htypes.fits, [], {})
+        return cls._validated(by_name, dict(config or {}), type_check or htypes.fits, [], {}, edge_hook)
 
     @classmethod
     def _validated(
@@ -133,13 +141,14 @@ class FunctionGraph:
         type_check: TypeCheck,
         problems: list[str],
         deselected: dict[str, list[Deselected]],
+        edge_hook: TypeCheck | None = None,
     ) -> FunctionGraph:
         """Add the input nodes, then check the whole graph; raise listing every problem."""
         _add_inputs(nodes)
         for key in config:  # as in Hamilton, every config value can be read (and requested) as a node
             if key not in nodes:
                 nodes[key] = Node(key, Any, kind=NodeKind.INPUT)
-        _check_edge_types(nodes, type_check, problems)
+        _check_edge_types(nodes, type_check, problems, edge_hook)
         order = _topological_order(nodes, problems)
         blocks = analyse_blocks(nodes, order, problems) if order is not None else BlockStructure.empty()
         if problems:
@@ -375,14 +384,20 @@ def _add_inputs(nodes: dict[str, Node]) -> None:
             source.dependents.append(node.name)
 
 
-def _check_edge_types(nodes: dict[str, Node], type_check: TypeCheck, problems: list[str]) -> None:
+def _check_edge_types(
+    nodes: dict[str, Node], type_check: TypeCheck, problems: list[str], edge_hook: TypeCheck | None
+) -> None:
     for node in nodes.values():
         for param, (annotation, _) in node.input_types.items():
             source = nodes[param]
             if source.is_external_input:
                 continue
             required = htypes.element_type(annotation) if param in node.collect_params else annotation
-            if not type_check(source.type, required):
+            fits = type_check(source.type, required)
+            if edge_hook is not None:  # asked about every edge, as Hamilton asks it; it can only accept more
+                declared = htypes.Parallelizable[source.type] if source.is_expander else source.type
+                fits = edge_hook(annotation, declared) or fits
+            if not fits:
                 produced = htypes.type_name(source.type)
                 if source.is_expander:
                     produced = f"items of type {produced} (Parallelizable[{produced}])"
@@ -393,10 +408,12 @@ def _check_edge_types(nodes: dict[str, Node], type_check: TypeCheck, problems: l
                     "Change one of the two annotations, or convert the value in between."
                 )
         if node.is_external_input and len(node.dependents) > 1:
-            _narrow_input_type(nodes, node, type_check, problems)
+            _narrow_input_type(nodes, node, type_check, problems, edge_hook)
 
 
-def _narrow_input_type(nodes: dict[str, Node], node: Node, type_check: TypeCheck, problems: list[str]) -> None:
+def _narrow_input_type(
+    nodes: dict[str, Node], node: Node, type_check: TypeCheck, problems: list[str], edge_hook: TypeCheck | None
+) -> None:
     """Give an input read by several functions the narrowest of their annotations (as Hamilton does).
 
     Two annotations neither of which fits the other can never be satisfied by one value: a problem.
@@ -409,7 +426,7 @@ def _narrow_input_type(nodes: dict[str, Node], node: Node, type_check: TypeCheck
             annotation = htypes.element_type(annotation)
         if type_check(annotation, node.type):
             node.type, chosen = annotation, user
-        elif not type_check(node.type, annotation):
+        elif not type_check(node.type, annotation) and not (edge_hook and edge_hook(annotation, node.type)):
             problems.append(
                 f"input '{node.name}' is expected as {htypes.type_name(node.type)} by '{chosen}' "
                 f"({nodes[chosen].where}) and as {htypes.type_name(annotation)} by '{user}' ({consumer.where}); "

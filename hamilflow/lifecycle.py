@@ -186,6 +186,10 @@ class Lifecycle:
         self.after_grouping = does("post_task_group", is_async=False)
         self.after_expansion = does("post_task_expand", is_async=False)
         self.wraps_tasks = self.before_task or self.after_task
+        # post_task_execute sees every value a task computed: nothing is released inside the task then
+        self.keeps_task_values = self.after_task
+        self.checks_edges = self.set.does_method("do_check_edge_types_match", is_async=False)
+        self.validates_inputs = self.set.does_method("do_validate_input", is_async=False)
         self.sees_tasks = self.wraps_tasks or self.before_submission or self.after_return or self.after_expansion
         self._hamilton_nodes: dict[str, hamilton_node_module.Node] = {}
         self._view: HamiltonGraphView | None = None
@@ -197,12 +201,13 @@ class Lifecycle:
         self.__init__(state["adapters"])
 
     # ------------------------------------------------------------------ building
-    def check_edge(self, produced: Any, required: Any) -> bool:
-        """Whether an adapter accepts an edge the standard rules refuse (``do_check_edge_types_match``)."""
-        if not self.set.does_method("do_check_edge_types_match", is_async=False):
+    def check_edge(self, type_from: Any, type_to: Any) -> bool:
+        """An adapter's verdict on an edge (``do_check_edge_types_match``), with Hamilton's arguments: ``type_from``
+        is the consuming parameter's annotation, ``type_to`` the producing node's declared type."""
+        if not self.checks_edges:
             return False
         return bool(
-            self.set.call_lifecycle_method_sync("do_check_edge_types_match", type_from=produced, type_to=required)
+            self.set.call_lifecycle_method_sync("do_check_edge_types_match", type_from=type_from, type_to=type_to)
         )
 
     def validate_input(self, annotation: Any, value: Any) -> bool | None:
@@ -269,7 +274,8 @@ class Lifecycle:
     def run_task(self, task: TaskCall, nodes: list[Node], body: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Run ``body`` (a task's nodes) between the task-execution hooks, in the process that runs it.
 
-        ``post_task_execute`` receives the task's outputs, or the error and ``success=False``.
+        ``post_task_execute`` receives what ``body`` returns (as in Hamilton: the task's inputs and the
+        value of every node it ran), or the error and ``success=False``.
         """
         hamilton_nodes = [self.node(n) for n in nodes] if self.wraps_tasks else []
         if self.before_task:
@@ -339,7 +345,7 @@ class Lifecycle:
         return self._view
 
     def before_run(
-        self, graph: FunctionGraph, run_id: str, final_vars: list[str], inputs: Mapping[str, Any], overrides: Any
+        self, graph: FunctionGraph, run_id: str, final_vars: list[str], inputs: Mapping[str, Any] | None, overrides: Any
     ) -> None:
         if self.set.does_hook("pre_graph_execute", is_async=False):
             self.set.call_all_lifecycle_hooks_sync(

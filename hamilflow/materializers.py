@@ -22,9 +22,7 @@ if TYPE_CHECKING:
     from hamilflow.node import Node
 
 
-def pipeline_graph(
-    modules: list[Any], config: dict[str, Any], materializer_paths: Iterable[str] = ()
-) -> FunctionGraph:
+def pipeline_graph(modules: list[Any], config: dict[str, Any], materializer_paths: Iterable[str] = ()) -> FunctionGraph:
     """The graph a compiled DAG runs: its modules' functions, plus the nodes of the materializers its settings
     name by import path (resolved where this runs: the compiler, then each Airflow task)."""
     from hamilflow.runtime.imports import materializers_from
@@ -69,7 +67,11 @@ def split(materializers: Iterable[Any], module_names: Iterable[str]) -> tuple[li
 
 
 def graph_with(
-    graph: FunctionGraph, savers: list[Any], loaders: list[Any], type_check: Callable[[Any, Any], bool] | None = None
+    graph: FunctionGraph,
+    savers: list[Any],
+    loaders: list[Any],
+    type_check: Callable[[Any, Any], bool] | None = None,
+    edge_hook: Callable[[Any, Any], bool] | None = None,
 ) -> FunctionGraph:
     """``graph`` with the nodes Hamilton makes for ``savers`` (added) and ``loaders`` (replacing what they load)."""
     from hamilflow.frontend import node_from_hamilton
@@ -80,8 +82,8 @@ def graph_with(
     view = HamiltonGraphView(graph)
     nodes.update((n.name, node_from_hamilton(n, problems)) for f in savers for n in f.generate_nodes(view))
     if loaders:
-        view = HamiltonGraphView(FunctionGraph.from_nodes(nodes.values(), graph.config, type_check))
+        view = HamiltonGraphView(FunctionGraph.from_nodes(nodes.values(), graph.config, type_check, edge_hook))
         nodes.update((n.name, node_from_hamilton(n, problems)) for f in loaders for n in f.generate_nodes(view))
     if problems:
         raise GraphError(problems)
-    return FunctionGraph.from_nodes(nodes.values(), graph.config, type_check)
+    return FunctionGraph.from_nodes(nodes.values(), graph.config, type_check, edge_hook)

@@ -117,13 +117,22 @@ class TaskProgram:
         """Run the task's nodes on ``values``; ``call`` names the instance to Hamilton's task hooks."""
         task_id = call.task_id if call is not None else self.name
 
-        def body() -> dict[str, Any]:
-            run_nodes(self.nodes, values, self.adapter, self.drops, self.lifecycle, self.run_id, task_id)
+        def body(drops: Any = self.drops) -> dict[str, Any]:
+            run_nodes(self.nodes, values, self.adapter, drops, self.lifecycle, self.run_id, task_id)
             return {name: values[name] for name in self.outputs}
 
-        if call is not None and self.lifecycle is not None and self.lifecycle.wraps_tasks:
-            return self.lifecycle.run_task(call, self.nodes, body)
-        return body()
+        lifecycle = self.lifecycle
+        if call is None or lifecycle is None or not lifecycle.wraps_tasks:
+            return body()
+        if not lifecycle.keeps_task_values:
+            return lifecycle.run_task(call, self.nodes, body)
+
+        def every_value() -> dict[str, Any]:
+            body(None)
+            return dict(values)
+
+        lifecycle.run_task(call, self.nodes, every_value)
+        return {name: values[name] for name in self.outputs}
 
 
 @dataclass

@@ -88,11 +88,11 @@ class TaskHooks:
 
         def task_body() -> dict[str, Any]:
             body(lifecycle, task_id)
-            return {name: values[name] for name in self.spec.outputs}
+            return dict(values) if lifecycle.keeps_task_values else {name: values[name] for name in self.spec.outputs}
 
         try:
-            outputs = lifecycle.run_task(call, self.nodes, task_body)
+            lifecycle.run_task(call, self.nodes, task_body)
         except Exception as error:
             lifecycle.task_returned(call, self.nodes, None, error)
             raise
-        lifecycle.task_returned(call, self.nodes, outputs, None)
+        lifecycle.task_returned(call, self.nodes, {name: values[name] for name in self.spec.outputs}, None)

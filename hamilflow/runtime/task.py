@@ -337,7 +337,8 @@ class TaskRun:
     def _run_nodes(
         self, spec: TaskSpec, nodes: list, values: dict[str, Any], lifecycle: Lifecycle | None, task_id: str
     ) -> None:
-        run_nodes(nodes, values, None, spec.drops, lifecycle, self.run_id, task_id)
+        drops = None if lifecycle is not None and lifecycle.keeps_task_values else spec.drops
+        run_nodes(nodes, values, None, drops, lifecycle, self.run_id, task_id)
 
     def _write(self, spec: TaskSpec, index: Index, values: Mapping[str, Any], failure: ItemFailure | None) -> dict:
         """Write the scope's outputs (each its failure, when the item was dropped); return their refs."""

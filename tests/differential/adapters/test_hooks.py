@@ -53,9 +53,6 @@ def test_graph_hooks_open_and_close_the_run_as_in_hamilton(tmp_path, name, back_
     assert _without_overrides(calls) == _without_overrides(recorders.read(theirs, "graph"))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="hamilflow passes overrides={} to run_before_graph_execution where Hamilton passes None"
-)
 def test_graph_hooks_get_the_overrides_as_the_user_passed_them(tmp_path) -> None:
     _, _, theirs, ours = _both(tmp_path, "plain_chain", "driver", recorders.GraphRecorder)
     assert recorders.read(ours, "graph")[0][3] == recorders.read(theirs, "graph")[0][3]
@@ -76,11 +73,6 @@ def test_a_result_builder_receives_the_outputs_and_shapes_the_result(tmp_path, b
     assert recorders.read(ours, "result") == recorders.read(theirs, "result") == [["build", {"total": 30}]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hamilflow asks an EdgeConnectionHook only about edges and inputs its own rules refuse; Hamilton asks "
-    "it about every edge and input, so a stricter hook is ignored",
-)
 @pytest.mark.parametrize("back_end", ["driver"])
 @pytest.mark.parametrize("name", ["plain_chain", "plain_map_reduce"])
 def test_an_edge_connection_hook_is_asked_about_each_edge_and_input(tmp_path, name, back_end) -> None:

@@ -86,11 +86,6 @@ def test_task_hooks_see_the_tasks_hamilton_runs(tmp_path, name, back_end) -> Non
     assert values and values == {name: reference_values[name] for name in values}  # see the next test
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a task's after-execution results hold only the values that leave the task; Hamilton's hold every node "
-    "the task ran (here the @mutate steps cleaned.raw and cleaned.with_case)",
-)
 def test_after_task_execution_gets_the_value_of_every_node_the_task_ran(tmp_path) -> None:
     name = "parallel_mutate_in_block"
     inputs = set(corpus.settings(corpus.fresh_module(corpus.PIPELINES, name))[1])
