@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hamilflow.compiler.inputs import check_input_values, classify_inputs, dag_params
-from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text
+from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text, with_run_hook_tasks
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
 from hamilflow.compiler.render import render
 from hamilflow.compiler.settings import block_chunking, check_dag_settings, check_task_ids, dag_settings
@@ -87,6 +87,25 @@ def _import(modules: list[str]) -> list:
         raise CompileError([str(error)]) from error
 
 
+def _with_graph_hook_tasks(tasks: list, adapters: list[str], nodes: set[str], problems: list[str]) -> list:
+    """The tasks, with the run-started and run-finished tasks when an adapter has graph hooks (see
+    :mod:`hamilflow.runtime.run_hooks`)."""
+    from hamilflow.runtime.hooks import has_graph_hooks, lifecycle_of
+    from hamilflow.runtime.run_hooks import FINISHED_TASK, STARTED_TASK
+
+    try:
+        needed = has_graph_hooks(lifecycle_of(tuple(adapters)))
+    except SettingError:
+        return tasks  # check_dag_settings reports the adapter already
+    taken = {t.task_id for t in tasks} | nodes
+    for name in (STARTED_TASK, FINISHED_TASK):
+        if needed and name in taken:
+            problems.append(
+                f"a node or task is named '{name}', the task hamilflow adds for the adapters' graph hooks: rename it."
+            )
+    return with_run_hook_tasks(tasks, STARTED_TASK, FINISHED_TASK) if needed and not problems else tasks
+
+
 def compile_pipeline(options: CompileOptions) -> CompiledDag:
     """Compile the pipeline described by ``options``; raises :class:`CompileError` listing every problem."""
     problems: list[str] = []
@@ -121,6 +140,8 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     sources.update({name: "param" for name in params})
     sources.update({name: "Airflow context" for name in context_inputs})
     tasks = build_tasks(graph, plan, sources, problems)
+    if options.adapters and not problems:
+        tasks = _with_graph_hook_tasks(tasks, options.adapters, set(graph.nodes), problems)
     check_task_ids([t.airflow_id for t in tasks], problems)
     chunking = block_chunking(graph, plan, tasks, options, problems)
     if problems:

@@ -56,6 +56,7 @@ class AirflowTask:
     settings: dict[str, Any] = field(default_factory=dict)
     doc: str = ""
     group: tuple[str, ...] = ()  # the TaskGroup it sits in, outermost first: a namespace of its nodes
+    run_hook: str = ""  # "started" (a setup task) or "finished" (a teardown task): the adapters' graph hooks
     local_id: str = ""  # its id inside that group (Airflow prefixes the group's); the task_id when empty
 
     @property
@@ -198,6 +199,27 @@ def build_tasks(
                 items.settings = {"trigger_rule": "none_failed"} if spec.path else {}
                 out.append(items)
     return _in_dependency_order(out)
+
+
+def with_run_hook_tasks(tasks: list[AirflowTask], started: str, finished: str) -> list[AirflowTask]:
+    """``tasks`` between a setup task ``started`` (before every task that waits for none) and a teardown task
+    ``finished`` (after every task no other waits for), for the adapters' graph hooks, once per DAG run."""
+    waited_for = {u for t in tasks for u in [*t.upstream, t.mapped_over] if u}
+    for t in tasks:
+        if not t.upstream and not t.mapped_over:
+            t.upstream.append(started)
+    leaves = [t.task_id for t in tasks if t.task_id not in waited_for]
+    first = AirflowTask(
+        task_id=started, runs=started, run_hook="started", doc="Calls the adapters' pre_graph_execute for this run."
+    )
+    last = AirflowTask(
+        task_id=finished,
+        runs=finished,
+        run_hook="finished",
+        upstream=[started, *leaves],
+        doc="Calls the adapters' post_graph_execute for this run, whether it succeeded or not.",
+    )
+    return [first, *tasks, last]
 
 
 def display_name(nodes: Iterable[str], group: tuple[str, ...] = (), limit: int = 60) -> str:

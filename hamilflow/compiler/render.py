@@ -49,6 +49,8 @@ MODULE_NAMES = frozenset(
         "Asset",
         "SPEC",
         "chunk",
+        "setup",
+        "teardown",
     }
 )
 _AMBIGUOUS = {"l", "I", "O"}  # pycodestyle's E741/E743
@@ -123,7 +125,9 @@ def render(dag: AirflowDag) -> str:
     for line in dag.header:
         lines += comment(line, 0)
     uses_assets = _has(AssetUri, dag.settings) or any(_has(AssetUri, t.settings) for t in dag.tasks)
-    sdk = ["Asset"] * uses_assets + ["Param"] * bool(dag.params) + ["TaskGroup"] * bool(dag.groups) + ["dag", "task"]
+    hooks = any(t.run_hook for t in dag.tasks)
+    sdk = ["Asset"] * uses_assets + ["Param"] * bool(dag.params) + ["TaskGroup"] * bool(dag.groups) + ["dag"]
+    sdk += ["setup", "task", "teardown"] if hooks else ["task"]
     lines += [
         "",
         "import datetime",
@@ -189,7 +193,11 @@ def _task_function(t: AirflowTask, names: _Names) -> list[str]:
     if t.doc:
         arguments["doc_md"] = Text(t.doc)
     lines = lay_out(call("@task", **arguments), 4) if arguments else ["    @task"]
+    if t.run_hook:  # Airflow's setup and teardown decorators take no settings: they wrap a @task
+        lines.insert(0, "    @setup" if t.run_hook == "started" else "    @teardown")
     lines.append(f"    def {function}({'chunk' if t.mapped_over else ''}):")
+    if t.run_hook:
+        return [*lines, f"        pipeline.run_{t.run_hook}()"]
     if t.reads:
         lines += comment(f"Reads {', '.join(t.reads)}.", 8)
     if t.lists_items:

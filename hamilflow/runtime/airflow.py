@@ -154,6 +154,23 @@ class CompiledPipeline:
         finally:
             code_version.clear_number.reset(cleared)
 
+    def run_started(self) -> None:
+        """The DAG run's setup task: the adapters' ``pre_graph_execute`` (see :mod:`hamilflow.runtime.run_hooks`)."""
+        from airflow.sdk import get_current_context
+
+        from hamilflow.runtime.run_hooks import run_started
+
+        context = get_current_context()
+        run_started(self.spec, context["run_id"], self.external_values(context))
+
+    def run_finished(self) -> None:
+        """The DAG run's teardown task: the adapters' ``post_graph_execute``, whether the run succeeded or not."""
+        from airflow.sdk import get_current_context
+
+        from hamilflow.runtime.run_hooks import run_finished
+
+        run_finished(self.spec, get_current_context()["run_id"])
+
     def items(self, expander: str) -> list:
         """List the chunks of the inner block opened by ``expander`` (the ``<expander>_items`` task)."""
         from airflow.sdk import get_current_context

@@ -47,3 +47,32 @@ def test_too_many_failed_items_fail_the_collecting_task(compile_dag, run_dag) ->
     (collector,) = result.instances("row_total")
     assert "1 of the 1 items of block 'row' failed" in collector.error
     assert "row[0]: node 'inverse' raised ValueError: row 0 is a multiple of three" in collector.error
+
+
+def test_graph_hooks_run_once_per_dag_run_in_a_setup_and_a_teardown_task(
+    compile_dag, run_dag, local, tmp_path, monkeypatch
+) -> None:
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("HAMILFLOW_TEST_HOOK_LOG", str(log))
+    path = compile_dag(LOSSY, "graph_hooks", final_vars=["row_total"], adapters=[HOOKS])
+    source = path.read_text()
+    assert "@setup" in source and "@teardown" in source
+    result = run_dag(path, run_conf={"n_rows": 4})
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    graph_calls = [c for c in calls if c[0].endswith("graph")]
+    assert graph_calls == [
+        ["before graph", ["row_total"], ["n_rows"], result.run_id],
+        ["after graph", True, None, {"row_total": result.outputs["row_total"]}, result.run_id],
+    ]
+    assert calls[0][0] == "before graph" and calls[-1][0] == "after graph"
+
+
+def test_the_teardown_reports_a_failed_run_and_the_run_stays_failed(compile_dag, run_dag, tmp_path, monkeypatch):
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("HAMILFLOW_TEST_HOOK_LOG", str(log))
+    path = compile_dag(LOSSY, "graph_hooks_failing", final_vars=["row_total"], adapters=[HOOKS])
+    result = run_dag(path, expect="failed", run_conf={"n_rows": 1})  # too few rows succeed: row_total fails
+    (finished,) = result.instances("hamilflow_run_finished")
+    assert finished.state == "success"
+    last = [json.loads(line) for line in log.read_text().splitlines()][-1]
+    assert last[:4] == ["after graph", False, "RunIncompleteError", None]
