@@ -181,6 +181,8 @@ def comment(text: str, indent: int) -> list[str]:
 def docstring(text: str) -> list[str]:
     """A module docstring for ``text`` (ending in a newline); ``# noqa: E501`` when a line of it is too long."""
     body = text.replace("\\", "\\\\").replace('"""', '""\\"')
+    if not body.replace("\n", "").isprintable():  # NUL, a tab, a carriage return, a lone surrogate: as escapes
+        body = "".join(c if c == "\n" or c.isprintable() else repr(c)[1:-1] for c in body)
     lines = f'"""{body}\n"""'.split("\n")
     if any(width(line) > LINE_LENGTH for line in lines):
         lines[-1] += "  # noqa: E501"  # the author's own long lines (a link, a table): kept as written
