@@ -11,7 +11,7 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -134,3 +134,67 @@ def test_the_runtime_stops_a_block_node_at_its_limit_per_item(pipeline_module, t
         for chunk in chunks:
             run_task(spec, "each", "r", {"n": 4}, chunk, 1024)
     assert "alarm" in str(caught.value)
+
+
+# ------------------------------------------------------------------ compile reports success but the file is broken
+def _import_dag_file(path: Path) -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"dag_file_{uuid.uuid4().hex[:8]}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_docstring_with_nul_controls_backslashes_and_a_lone_surrogate_makes_a_file_that_imports(
+    pipeline_module, tmp_path
+) -> None:
+    name = pipeline_module(
+        'r"""Data in C:\\New\\x and \\N{x} \\u12."""\n'
+        "\n"
+        "def a(x: int = 1) -> int:\n"
+        '    """nul \\0, bell \\a, return \\r, a lone \\ud800, ""\\" quotes."""\n'
+        "    return x\n"
+    )
+    module = __import__(name)
+    doc = module.__doc__
+    compiled = compile_pipeline(CompileOptions(modules=[name], dag_id="d"))
+    path = tmp_path / "d.py"
+    path.write_text(compiled.source, encoding="utf-8")  # a lone surrogate once made this raise
+    assert compiled.source.isascii() or "\ud800" not in compiled.source
+    dag_file = _import_dag_file(path)
+    assert doc in dag_file.__doc__  # the backslashes mean what they meant
+    task_doc = next(line for line in compiled.source.splitlines() if "nul " in line)
+    assert "\\x00" in task_doc and "\\ud800" in task_doc and "\0" not in compiled.source
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13, open: render._identifier keeps non-ASCII word characters")
+@pytest.mark.parametrize("dag_id", ["ｔａｓｋ", "a½"])
+def test_a_dag_id_that_is_not_an_ascii_name_still_makes_a_file_that_imports(pipeline_module, tmp_path, dag_id) -> None:
+    name = pipeline_module("def a(x: int = 1) -> int:\n    return x\n")
+    path = tmp_path / "d.py"
+    path.write_text(_compile(name, dag_id=dag_id))
+    _import_dag_file(path)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13, open: a param default is not checked against its JSON type")
+@pytest.mark.parametrize(
+    "source, params",
+    [
+        ("def a(x: int = 1.5) -> int:\n    return x\n", {}),
+        ("def a(seed: int) -> int:\n    return seed\n", {"seed": "eleven"}),
+    ],
+)
+def test_a_param_default_of_the_wrong_type_is_a_compile_error(pipeline_module, source, params) -> None:
+    with pytest.raises(CompileError, match="integer|int"):
+        _compile(pipeline_module(source), params=params)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13, open: runtime.airflow._core_setting raises int()'s ValueError")
+def test_a_bad_max_map_length_names_the_variable(monkeypatch) -> None:
+    from hamilflow.errors import SettingError
+    from hamilflow.runtime.airflow import max_map_length
+
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "abc")
+    with pytest.raises(SettingError, match="AIRFLOW__CORE__MAX_MAP_LENGTH"):
+        max_map_length()
