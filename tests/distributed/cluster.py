@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -47,6 +48,32 @@ WORKERS = ("worker-a", "worker-b")
 BUCKET = "hamilflow-artifacts"
 STARTUP_TIMEOUT = float(os.environ.get("HAMILFLOW_CLUSTER_TIMEOUT", "240"))
 S3_KEYS = {"AWS_ACCESS_KEY_ID": "hamilflow-test", "AWS_SECRET_ACCESS_KEY": "hamilflow-test-secret"}
+
+
+RECIPE_HEADING = "## Production recipe: Celery workers and S3"
+
+
+def recipe_environment(values: dict[str, str]) -> dict[str, str]:
+    """The README's production recipe: the ``export NAME=VALUE`` lines of the first ``bash`` block under
+    its heading, with each ``<placeholder>`` (or example path) replaced by ``values[placeholder]``.
+
+    So the suite runs the configuration the README gives users, and a change to one is a change to the other.
+    """
+    text = (REPO / "README.md").read_text()
+    if RECIPE_HEADING not in text:
+        raise AssertionError(f"README.md has no section {RECIPE_HEADING!r}")
+    block = text.split(RECIPE_HEADING, 1)[1].split("```bash\n", 1)[1].split("```", 1)[0]
+    env = {}
+    for line in block.splitlines():
+        for placeholder in sorted(values, key=len, reverse=True):  # /srv/pipelines/airflow_dags first
+            line = line.replace(placeholder, values[placeholder])
+        words = shlex.split(line, comments=True)
+        if words[:1] == ["export"]:
+            if len(words) != 2 or "<" in line.split("#")[0]:
+                raise AssertionError(f"README recipe: {line!r} has a placeholder the suite does not fill")
+            name, value = words[1].split("=", 1)
+            env[name] = value
+    return env
 
 
 def redis_server() -> str | None:
@@ -164,33 +191,38 @@ class CeleryCluster(AirflowServer):
         self.s3 = s3
         self.redis_port = free_port()
         self.broker = f"redis://127.0.0.1:{self.redis_port}/0"
-        self.store_url = f"s3://{BUCKET}/artifacts"
+        self.store_url = f"s3://{BUCKET}/artifacts"  # what the README's recipe says, filled in
         self.secret = secrets.token_urlsafe(32)
         self.jwt_secret = secrets.token_urlsafe(64)
         self.services: list[Service] = []
 
     # ------------------------------------------------------------------ environments
     def shared_environment(self) -> dict[str, str]:
-        """The configuration every Airflow process of the deployment has (an airflow.cfg would carry it)."""
+        """The configuration every Airflow process of the deployment has: the README's recipe, filled in."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "HAMILFLOW_", "AWS_"))}
+        recipe = recipe_environment(
+            {
+                "<redis-host>:6379": f"127.0.0.1:{self.redis_port}",
+                "<api-server-host>:8080": f"127.0.0.1:{self.port}",
+                "<one long random string>": self.jwt_secret,
+                "/srv/pipelines/airflow_dags": str(self.dags),
+                "/srv/pipelines": str(REPO),
+                "<bucket>": BUCKET,
+                "<another long random string>": self.secret,
+                "<region>": "us-east-1",
+            }
+        )
+        recipe["PYTHONPATH"] = os.pathsep.join([recipe["PYTHONPATH"], *filter(None, [os.environ.get("PYTHONPATH")])])
+        env.update(recipe)
         env.update(
-            AIRFLOW__CORE__DAGS_FOLDER=str(self.dags),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
-            AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
             AIRFLOW__CORE__PARALLELISM="8",
-            AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{self.base_url}/execution/",
-            AIRFLOW__API_AUTH__JWT_SECRET=self.jwt_secret,
-            AIRFLOW__CELERY__BROKER_URL=self.broker,
-            AIRFLOW__CELERY__RESULT_BACKEND=f"redis://127.0.0.1:{self.redis_port}/1",
-            AIRFLOW__CELERY__WORKER_CONCURRENCY="2",
+            AIRFLOW__CELERY__WORKER_CONCURRENCY="2",  # two task processes per worker on a 2-core machine
             AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
-            HAMILFLOW_STORE_URL=self.store_url,
-            HAMILFLOW_STORE_SECRET=self.secret,
-            PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
             PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
             NO_COLOR="1",
             PYTHONUNBUFFERED="1",
-            **self.s3.environment(),
+            **self.s3.environment(),  # the test's S3 server: its endpoint and keys
         )
         return env
 
