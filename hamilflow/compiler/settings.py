@@ -59,12 +59,46 @@ def asset_problem(uri: Any) -> str | None:
     return None
 
 
+_SAVER_TARGETS = ("path", "file", "filepath", "file_path", "uri", "url")  # a saver's argument that says where
+
+
+def saver_target(node: Any) -> str | None:
+    """Where a saver node (a ``to.*`` materializer, ``@save_to``, ``@datasaver``) writes, as an asset URI.
+
+    Its fixed arguments are the defaults Hamilton binds to the saver's function; a URL stays as it is,
+    an absolute path becomes a ``file://`` URI. None for another node, a target read from another
+    node, or a relative path (which names a different place on each worker).
+    """
+    if node.tags.get("hamilton.data_saver") is not True:
+        return None
+    try:
+        import inspect
+
+        parameters = inspect.signature(node.callable).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    # Hamilton's saver function keeps them in a keyword default whose name its class mangles
+    bound = [p.default for p in parameters if p.name.endswith("__resolved_kwargs") and isinstance(p.default, dict)]
+    fixed = bound[0] if bound else {}
+    for key in _SAVER_TARGETS:
+        target = fixed.get(key)
+        if isinstance(target, str) and "://" in target and not asset_problem(target):
+            return target
+        if isinstance(target, str) and target.startswith("/"):
+            return "file://" + target
+    return None
+
+
 def task_assets(graph: FunctionGraph, nodes: tuple[str, ...], problems: list[str]) -> list[AssetUri]:
-    """The Assets a task produces: each node's ``@tag(airflow_asset=...)`` (a URI, or a list of URIs)."""
+    """The Assets a task produces: each node's ``@tag(airflow_asset=...)`` (a URI, or a list of URIs), and the
+    target of each saver node (see :func:`saver_target`)."""
     assets: list[AssetUri] = []
     for name in nodes:
         node = graph.nodes[name]
         raw = node.tags.get(ASSET_TAG)
+        target = saver_target(node) if raw is None else None
+        if target is not None and AssetUri(target) not in assets:
+            assets.append(AssetUri(target))
         if raw is None:
             continue
         for uri in raw if isinstance(raw, (list, tuple)) else [raw]:

@@ -57,3 +57,44 @@ def test_a_bad_asset_uri_is_refused_at_compile_time(tmp_path) -> None:
                 output=str(tmp_path / "bad.py"),
             )
         )
+
+
+SAVING = """\
+from hamilton.function_modifiers import save_to, value
+from hamilton.io.materialization import to
+
+
+@save_to.json(path=value("{folder}/totals.json"), output_name_="totals_saved")
+def totals() -> dict:
+    return {{"tea": 3.5}}
+
+
+def doubled(totals: dict) -> dict:
+    return {{k: 2 * v for k, v in totals.items()}}
+
+
+def savers() -> list:
+    return [to.json(id="doubled_saved", dependencies=["doubled"], path="s3://lake/doubled.json")]
+"""
+
+
+def test_a_savers_target_is_its_tasks_asset(compile_dag, run_dag, tmp_path, monkeypatch) -> None:
+    import sys
+    import uuid
+
+    from airflow.sdk import Asset
+
+    name = f"saving_{uuid.uuid4().hex[:8]}"
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / f"{name}.py").write_text(SAVING.format(folder=tmp_path))
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    try:
+        path = compile_dag(name, "saving", final_vars=["totals_saved"], materializers=[f"{name}:savers"])
+        _, dag = load_dag(path)
+        outlets = {t.task_id: t.outlets for t in dag.tasks if t.outlets}
+        assert outlets == {
+            "totals_saved": [Asset(f"file://{tmp_path}/totals.json")],  # @save_to, an absolute path
+            "doubled_saved": [Asset("s3://lake/doubled.json")],  # a to.* materializer, a URL
+        }
+    finally:
+        sys.modules.pop(name, None)
