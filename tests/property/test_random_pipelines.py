@@ -10,13 +10,15 @@ written as a module, imported, and run
   ``run_task`` on a local store, mapped tasks once per chunk, as Airflow would;
 
 and every result must equal :func:`~tests.property.pipelines.evaluate`. The small budget runs
-in CI; ``-m property_large`` runs many more, larger pipelines, on Dask and Ray too.
+in CI; ``-m property_large`` runs many more, larger pipelines, on Dask and Ray too (300, or
+``HAMILFLOW_PROPERTY_EXAMPLES``).
 """
 
 from __future__ import annotations
 
 import importlib
 import itertools
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,7 @@ SMALL = settings(
 )
 LARGE = settings(
     SMALL,
-    max_examples=300,
+    max_examples=int(os.environ.get("HAMILFLOW_PROPERTY_EXAMPLES", "300")),  # the large budget's size
     derandomize=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
@@ -61,6 +63,8 @@ def _module(folder: Path, pipeline: Pipeline) -> Any:
     (folder / f"{name}.py").write_text(source(pipeline))
     module = importlib.import_module(name)
     cloudpickle.register_pickle_by_value(module)  # a forkserver worker may not see the folder on its path
+    if "ray" in sys.modules:  # Ray pickles with its own copy of cloudpickle, which has its own registry
+        sys.modules["ray"].cloudpickle.register_pickle_by_value(module)
     return module
 
 
@@ -144,6 +148,7 @@ def test_random_pipelines_agree_with_plain_python_through_the_compiled_runtime(
 @LARGE
 @given(pipeline=pipelines(max_steps=16, max_depth=3, max_items=5))
 def test_many_larger_random_pipelines_agree_everywhere(folder: Path, pipeline: Pipeline, request) -> None:
+    request.getfixturevalue("ray_owner")  # Ray first, so that the module is registered with its pickler too
     kinds = dict(LOCAL_EXECUTORS)
     kinds["dask"] = lambda: _dask(request)
     kinds["ray"] = lambda: _ray(request)
