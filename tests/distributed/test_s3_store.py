@@ -3,7 +3,8 @@
 Run-scoped: two runs never share an object and deleting one leaves the other. Signed: with
 ``HAMILFLOW_STORE_SECRET`` a changed byte, a foreign key, an unsigned object or an object copied to
 another run's key is refused before anything is unpickled. Atomic: a value that fails to pickle
-leaves no object behind. The last two tests describe what is not so yet: large artifacts are not
+leaves no object behind, and a reader of an object being rewritten gets one whole version. The
+last two tests describe what is not so yet: large artifacts are not
 streamed to or from S3 (they are held whole in memory, twice).
 """
 
@@ -96,6 +97,40 @@ def test_a_value_that_fails_to_pickle_leaves_no_object_on_s3(url):
         store.put(ref, [np.zeros(1 << 20), _Unpicklable()])  # fails after a large buffer was serialized
     assert not store.exists(ref)
     assert _keys(store) == []
+
+
+def test_a_reader_sees_the_old_or_the_new_object_while_a_run_rewrites_it_on_s3(url):
+    """A retried task rewrites its output while a reader reads it: every read is one whole, verified version."""
+    import threading
+
+    store = ArtifactStore(url, secret=SECRET)
+    ref = store.ref("dag", "run-a", "table")
+    versions = [np.full(1 << 18, v, dtype=np.int64) for v in range(2)]  # 2 MB each
+    store.put(ref, versions[0])
+    stop, seen, errors = threading.Event(), set(), []
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                value = store.get(ref)
+            except Exception as exc:  # noqa: BLE001 - any error is what the test reports
+                errors.append(exc)
+                return
+            if len(set(value.tolist())) != 1:
+                errors.append(AssertionError("a read mixed two versions"))
+                return
+            seen.add(int(value[0]))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(20):
+            store.put(ref, versions[i % 2])
+    finally:
+        stop.set()
+        reader.join(timeout=60)
+    assert not errors, errors[:1]
+    assert seen <= {0, 1} and seen
 
 
 SIZE = 48 << 20  # bytes of the array of the streaming tests
