@@ -106,9 +106,8 @@ def check_run_code(pipeline: LoadedPipeline, store: ArtifactStore, run_id: str, 
             store.put(run_ref, {"version": mine, "task": task_name, "clear_number": clears})
         else:
             raise CodeVersionError(_message(spec, run_id, task_name, mine, record, versions))
-    # flushed with the task's outputs (the task's one sync), before its downstream tasks can read it
-    record_ref = store.ref(spec.dag_id, run_id, TASK_RECORD + task_name)
-    store.put(record_ref, {"version": mine, "clear_number": clears}, sync=False)
+    # durable before the task runs, apart from the task's own writes and their one flush
+    store.put(store.ref(spec.dag_id, run_id, TASK_RECORD + task_name), {"version": mine, "clear_number": clears})
     return mine
 
 
