@@ -235,12 +235,6 @@ class ProcessPool(concurrent.futures.Executor):
         self._wake_read, self._wake_write = os.pipe()
         self._monitor: threading.Thread | None = None
 
-    @property
-    def processes(self) -> list[int]:
-        """The ids of the worker processes alive now."""
-        with self._lock:
-            return [w.process.pid for w in self._workers if w.process.is_alive()]
-
     # ------------------------------------------------------------------ submitting
     def submit(self, payload: bytes, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:  # type: ignore[override]
         future: concurrent.futures.Future = concurrent.futures.Future()
@@ -251,12 +245,17 @@ class ProcessPool(concurrent.futures.Executor):
             self._dispatch()
         return future
 
-    def _dispatch(self) -> None:
-        """Give pending units to idle workers, starting workers while there are fewer than allowed. Under the lock."""
+    def _dispatch(self, may_start: bool = True) -> None:
+        """Give pending units to idle workers, starting workers while there are fewer than allowed. Under the lock.
+
+        ``may_start``: a worker may be started from this thread. The monitor thread forks only when it
+        must (no worker left): a fork copies the state of the caller's thread alone, and the caller
+        submitting work is the thread whose state the workers are meant to copy.
+        """
         while self._pending:
             worker = next((w for w in self._workers if w.future is None), None)
             if worker is None:
-                if len(self._workers) >= self._max_workers:
+                if len(self._workers) >= self._max_workers or not (may_start or not self._workers):
                     return
                 worker = _Worker(self._context, self._run, self._default_limit)
                 self._workers.append(worker)
@@ -311,7 +310,7 @@ class ProcessPool(concurrent.futures.Executor):
                     if worker.results in ready or worker.process.sentinel in ready:
                         self._died(worker)
                 self._check_limits()
-                self._dispatch()
+                self._dispatch(may_start=self._context.get_start_method() != "fork")
 
     def _answered(self, worker: _Worker) -> bool:
         """Hand the worker's answer to its future; False if there was none to read (the worker is gone)."""

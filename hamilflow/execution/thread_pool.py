@@ -140,14 +140,15 @@ class DaemonThreadPool(concurrent.futures.Executor):
 
     def _watch(self) -> None:
         with self._deadlines:
-            while not (self._closed and not self._watches):
+            # until the pool is shut down and no thread it still waits for runs a unit
+            while not (self._closed and all(w.abandoned for w in self._watches.values())):
                 now = time.monotonic()
                 due = [w for w in self._watches.values() if w.deadline and not w.abandoned]
                 for watch in due:
                     if watch.deadline <= now:
                         self._abandon(watch)
                 upcoming = [w.deadline - now for w in due if w.deadline > now]
-                self._deadlines.wait(timeout=min(upcoming) if upcoming else 1.0)
+                self._deadlines.wait(timeout=min(upcoming) if upcoming else 1.0)  # a unit's end is not notified
 
     def _abandon(self, watch: _ThreadWatch) -> None:
         """Fail the unit whose node overran; the thread goes on alone until the node returns. Under the lock."""
