@@ -94,12 +94,14 @@ def _compile(args: argparse.Namespace) -> int:
                 "hamilflow compile needs -m MODULE and --dag-id DAG_ID, or DAGs configured in pyproject.toml "
                 "([tool.hamilflow.dags.<dag_id>]) or hamilflow.toml (or --check / --recompile FILES)."
             )
+        compiled = []
         for options in _configured(project, args.dag_id):
             try:
-                path = compile_pipeline(options).write()
+                compiled.append(compile_pipeline(options))
             except CompileError as error:
                 where = f"Cannot compile DAG '{options.dag_id}' of {project.table(options.dag_id)}"
                 raise CompileError(error.problems, header=where) from error
+        for path in _write_verified(compiled, project):
             print(f"wrote {path}")
         return 0
     if not args.dag_id:
@@ -121,9 +123,24 @@ def _compile(args: argparse.Namespace) -> int:
         adapters=args.adapter or [],
         materializers=args.materializer or [],
     )
-    path = compile_pipeline(options).write()
+    (path,) = _write_verified([compile_pipeline(options)])
     print(f"wrote {path}")
     return 0
+
+
+def _write_verified(compiled: list[Any], project: Any = None) -> list[Path]:
+    """Check every compiled DAG as Airflow will read it (one Airflow import for all), then write them all.
+
+    One that Airflow would not read as intended is a CompileError, and no file is written.
+    """
+    from hamilflow.compiler import CompileError
+    from hamilflow.compiler.verify import check_sources
+
+    for dag, problems in zip(compiled, check_sources([(c.source, c.dag) for c in compiled])):
+        if problems:
+            where = f" of {project.table(dag.dag.dag_id)}" if project is not None else ""
+            raise CompileError(problems, header=f"Cannot write DAG '{dag.dag.dag_id}'{where}")
+    return [dag.write() for dag in compiled]
 
 
 def _configured(project: Any, dag_id: str | None) -> list[Any]:
@@ -163,12 +180,15 @@ def _check_or_recompile(args: argparse.Namespace, project: Any) -> int:
         print(f"no such DAG file: {', '.join(missing)}", file=sys.stderr)
         return 2
     stale = 0
+    if args.recompile:
+        compiled = [compile_pipeline(configured.get(str(Path(p))) or embedded_options(p)) for p in files]
+        _write_verified(compiled, project)
+        for path in files:
+            options = configured.get(str(Path(path)))
+            print(f"recompiled {path}" + (f" from {project.table(options.dag_id)}" if options else ""))
+        return 0
     for path in files:
         options = configured.get(str(Path(path)))
-        if args.recompile:
-            compile_pipeline(options or embedded_options(path)).write()
-            print(f"recompiled {path}" + (f" from {project.table(options.dag_id)}" if options else ""))
-            continue
         problem = check_compiled(options, path) if options is not None else check_dag_file(path)
         if problem:
             stale += 1

@@ -73,8 +73,19 @@ class CompiledDag:
     def path(self) -> Path:
         return Path(self.options.output_path)
 
-    def write(self) -> Path:
-        """Write the file (creating its folder) and return its path."""
+    def write(self, verify: bool = False) -> Path:
+        """Write the file (creating its folder) and return its path.
+
+        With ``verify`` the text is first checked the way Airflow will read it
+        (:mod:`hamilflow.compiler.verify`; ``hamilflow compile`` checks all it writes at once):
+        a :class:`CompileError`, and no file, if it is not the DAG intended.
+        """
+        if verify:
+            from hamilflow.compiler.verify import check_source
+
+            problems = check_source(self.source, self.dag)
+            if problems:
+                raise CompileError(problems)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(self.source)
         return self.path
