@@ -5,7 +5,8 @@ synchronous task executor when the pipeline has a block or ``dynamic`` is asked)
 (hamilflow's Driver as the corpus harness builds it), ``dynamic`` (hamilflow with dynamic
 execution, synchronously), ``processes`` (hamilflow with dynamic execution and a two-process
 pool for the blocks' tasks, as a Hamilton user writes it) and ``processes-everywhere`` (every
-node a task on the pool, so even the nodes outside blocks run, and call their hooks, in workers).
+node a task on the pool, so even the nodes outside blocks run, and call their hooks, in workers)
+and ``everywhere`` (every node a task on the ``executor`` given: Dask, Ray).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from tests.differential import harness
 BACK_ENDS = ("driver", "processes")
 
 
-def builder(back_end: str, module: types.ModuleType, adapters: list[Any], dynamic: bool = False) -> Any:
+def builder(
+    back_end: str, module: types.ModuleType, adapters: list[Any], dynamic: bool = False, executor: Any = None
+) -> Any:
     """The Builder of ``back_end`` for ``module`` with ``adapters``; ``dynamic`` asks Hamilton for task-based runs."""
     config = harness.settings(module)[2] if hasattr(module, "OUTPUTS") else {}
     if back_end == "hamilton":
@@ -40,6 +43,12 @@ def builder(back_end: str, module: types.ModuleType, adapters: list[Any], dynami
     made = made.enable_dynamic_execution(allow_experimental_mode=True)
     if back_end == "dynamic":
         return made.with_remote_executor(executors.SynchronousLocalTaskExecutor())
+    if back_end == "everywhere":
+        return (
+            made.with_remote_executor(executor)
+            .with_local_executor(executor)
+            .with_grouping_strategy(grouping.GroupNodesIndividually())
+        )
     pool = executors.MultiProcessingExecutor(2)
     if back_end == "processes":
         return made.with_remote_executor(pool)
@@ -60,11 +69,14 @@ def outcome(run: Callable[[], Any]) -> tuple[str, Any]:
         return "error", (type(error).__name__, str(error))
 
 
-def corpus_run(back_end: str, name: str, adapters: list[Any], dynamic: bool = False) -> tuple[str, Any]:
+def corpus_run(
+    back_end: str, name: str, adapters: list[Any], dynamic: bool = False, executor: Any = None
+) -> tuple[str, Any]:
     """Run corpus pipeline ``name`` (its OUTPUTS, INPUTS, CONFIG), freshly imported, with ``adapters``."""
     module = harness.fresh_module(harness.PIPELINES, name)
     outputs, inputs, _ = harness.settings(module)
-    return outcome(lambda: builder(back_end, module, adapters, dynamic).build().execute(outputs, inputs=inputs))
+    made = builder(back_end, module, adapters, dynamic, executor)
+    return outcome(lambda: made.build().execute(outputs, inputs=inputs))
 
 
 def assert_same_outcome(expected: tuple[str, Any], actual: tuple[str, Any]) -> None:
