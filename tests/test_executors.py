@@ -293,3 +293,14 @@ def test_an_executor_of_one_runs_every_unit_of_a_block(make) -> None:
     """One unit in flight at a time: the others wait their turn, and all of them run (the run once ended early)."""
     expected = sum(len(map_reduce._load(u).split(" ")) for u in map_reduce._list_all_urls())
     assert dynamic_driver(make(max_tasks=1), map_reduce).execute(["total_words"]) == {"total_words": expected}
+
+
+def test_ray_workers_stop_a_node_at_its_timeout_tag(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Ray runs a node in its worker's main thread, where the alarm of @tag(timeout=...) interrupts it."""
+    from hamilflow.execution.timeouts import NodeTimeoutError
+    from tests.faults import pipelines
+
+    inputs = {"n": 6, "stuck_at": 4, "marks": str(tmp_path)}
+    with pytest.raises(NodeTimeoutError, match=r"node 'stuck' \(tests.faults.pipelines.stuck \(line") as caught:
+        dynamic_driver(make_executor("ray", request), pipelines).execute(["stuck_total"], inputs=inputs)
+    assert "hamilflow: in task 'stuck', item item[4]" in caught.value.__notes__
