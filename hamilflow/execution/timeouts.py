@@ -12,6 +12,8 @@ a process can be stopped from outside:
 * in the main thread (the synchronous executor, a plain ``Driver.execute``, an Airflow task
   through the runtime) a ``SIGALRM`` timer interrupts the node. It nests inside a timer
   already set (Airflow's ``execution_timeout``), whichever is due first firing.
+* Ray runs a node in its worker's main thread, so the tag is enforced there by the alarm;
+  Dask runs nodes in worker threads, where no limit is enforced.
 
 Durations are written as on the command line and in ``@tag(airflow_*=...)``: seconds
 (``30``, ``"2.5"``) or ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"``.
