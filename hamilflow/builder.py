@@ -11,11 +11,13 @@ how tasks run. It is re-exported as ``hamilflow.driver.Builder``, Hamilton's imp
 
 from __future__ import annotations
 
+import os
 import types
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
 from hamilflow import base
 from hamilflow.arguments import adapter_instance, check_modules
+from hamilflow.caching import CacheSettings
 from hamilflow.errors import HamilflowWarning, SettingError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy
@@ -58,6 +60,7 @@ class Builder:
         self._lifecycle: list[Any] = []
         self._allow_module_overrides = False
         self._materializers: list[Any] = []
+        self._cache: CacheSettings | None = None
 
     def copy(self) -> Builder:
         """A new Builder with the same settings, to vary one of them.
@@ -81,6 +84,57 @@ class Builder:
         >>> builder = Builder().with_materializers(to.pickle(id="saved", dependencies=["b"], path="b.pkl"))
         """
         self._materializers.extend(materializers)
+        return self
+
+    def with_cache(
+        self,
+        path: str | os.PathLike[str] = ".hamilflow_cache",
+        metadata_store: Any = None,
+        result_store: Any = None,
+        default: Literal[True] | Sequence[str] | None = None,
+        recompute: Literal[True] | Sequence[str] | None = None,
+        ignore: Literal[True] | Sequence[str] | None = None,
+        disable: Literal[True] | Sequence[str] | None = None,
+        default_behavior: str = "default",
+        default_loader_behavior: str = "default",
+        default_saver_behavior: str = "default",
+        log_to_file: bool = False,
+    ) -> Builder:
+        """Cache node results by code and input versions, as Hamilton's ``with_cache`` does (see
+        :mod:`hamilflow.caching`): a node whose code and inputs are unchanged is read, not run.
+
+        ``path`` is a folder or any artifact-store URL (``s3://bucket/cache``): the cache is shared
+        by the Driver, every executor and compiled DAGs that name the same place. ``recompute``,
+        ``disable`` and ``default`` name nodes (or ``True`` for all); Hamilton's
+        ``@cache(behavior=...)`` on a function comes first. Savers and loaders are never cached.
+
+        >>> builder = Builder().with_cache(".hamilflow_cache", recompute=["raw_events"])
+        """
+        unsupported = {
+            "metadata_store": metadata_store,
+            "result_store": result_store,
+            "ignore": ignore,
+            "log_to_file": log_to_file or None,
+        }
+        unsupported.update(
+            {
+                name: value if value != "default" else None
+                for name, value in (
+                    ("default_loader_behavior", default_loader_behavior),
+                    ("default_saver_behavior", default_saver_behavior),
+                )
+            }
+        )
+        given = [name for name, value in unsupported.items() if value is not None]
+        if given:
+            raise SettingError(
+                f"with_cache({', '.join(f'{n}=...' for n in given)}): not supported by hamilflow's cache, which keeps "
+                "results in the artifact store format under path (savers and loaders are never cached). Leave "
+                f"{'it' if len(given) == 1 else 'them'} out."
+            )
+        self._cache = CacheSettings(
+            os.fspath(path), recompute=recompute, disable=disable, default=default, default_behavior=default_behavior
+        )
         return self
 
     def allow_module_overrides(self) -> Builder:
@@ -245,4 +299,5 @@ class Builder:
             progress=self._progress,
             allow_module_overrides=self._allow_module_overrides,
             materializers=self._materializers,
+            cache=self._cache,
         )

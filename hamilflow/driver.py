@@ -24,6 +24,7 @@ import cloudpickle
 from hamilflow import base, htypes, visualize
 from hamilflow import materializers as materializers_module
 from hamilflow.arguments import as_output_list, check_modules, driver_adapters, mapping
+from hamilflow.caching import CacheSettings
 from hamilflow.errors import ExecutionRequestError, HamilflowWarning, SettingError
 from hamilflow.execution import executors as executors_module
 from hamilflow.execution.grouping import GroupingStrategy, GroupNodesAllAsOne
@@ -122,6 +123,7 @@ class Driver:
         progress: bool = False,
         allow_module_overrides: bool = False,
         materializers: Iterable[Any] = (),
+        cache: CacheSettings | None = None,
     ) -> None:
         if config is not None and not isinstance(config, Mapping):
             if isinstance(config, types.ModuleType):
@@ -173,6 +175,7 @@ class Driver:
             if problems:
                 raise AdapterValidationError(problems)
         self._requests: dict[tuple, _Request] = {}
+        self.cache_settings = cache
 
     @property
     def config(self) -> dict[str, Any]:
@@ -350,6 +353,7 @@ class Driver:
                 self.progress,
                 self.lifecycle,
                 run_id,
+                self.cache_settings,
             )
         nodes, drops = request.in_process
         run_nodes(nodes, values, self.adapter, drops, self.lifecycle, run_id)
@@ -359,8 +363,10 @@ class Driver:
         """Plan a request once; later calls with the same names reuse it."""
         needed = self.graph.needed_for(final_vars, overrides)
         block_path = self.graph.blocks.path
-        dynamic = self.execution_manager is not None or (
-            self.graph.has_blocks and any(block_path.get(n) or self.graph.nodes[n].is_expander for n in needed)
+        dynamic = (
+            self.execution_manager is not None
+            or self.cache_settings is not None
+            or (self.graph.has_blocks and any(block_path.get(n) or self.graph.nodes[n].is_expander for n in needed))
         )
         grouping = self.grouping_strategy if dynamic else GroupNodesAllAsOne()
         plan = build_plan(self.graph, final_vars, overrides, grouping, fingerprint=False)

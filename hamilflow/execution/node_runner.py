@@ -29,6 +29,7 @@ EXPANDER = NodeKind.EXPANDER
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
+    from hamilflow.caching import TaskCache
     from hamilflow.lifecycle import Lifecycle
     from hamilflow.node import Node
 
@@ -59,6 +60,7 @@ def run_nodes(
     lifecycle: Lifecycle | None = None,
     run_id: str = "",
     task_id: str | None = None,
+    cache: TaskCache | None = None,
 ) -> MutableMapping[str, Any]:
     """Run ``nodes`` in order against ``values`` (mutated and returned).
 
@@ -67,7 +69,8 @@ def run_nodes(
     to delete once ``nodes[i]`` has run. Hamilton lifecycle adapters that wrap nodes
     (``lifecycle``) are called around each node, with ``run_id`` and ``task_id``. An
     exception from a user function propagates unchanged, with a note naming the node and
-    where it is defined.
+    where it is defined. With a ``cache`` (:class:`~hamilflow.caching.TaskCache`), a node whose
+    result is cached under its key is not run: its value is read; one that runs is saved.
 
         >>> from hamilflow.node import Node
         >>> b = Node("b", int, callable=lambda a: a + 1, input_types={"a": (int, None)})
@@ -86,6 +89,14 @@ def run_nodes(
     node = None
     try:
         for position, node in enumerate(nodes):
+            if cache is not None:
+                hit, value = cache.lookup(node.name)
+                if hit:
+                    values[node.name] = value
+                    if drops is not None:
+                        for name in drops[position]:
+                            values.pop(name, None)
+                    continue
             kwargs = {p: values[p] for p in node.required}
             for p in node.optional:
                 if p in values:
@@ -100,6 +111,8 @@ def run_nodes(
                 finally:
                     watch.node_finished(token)
             values[node.name] = items_of(node, value) if node.kind is EXPANDER else value
+            if cache is not None:
+                cache.save(node.name, values[node.name])
             if drops is not None:
                 for name in drops[position]:
                     values.pop(name, None)

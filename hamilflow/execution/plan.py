@@ -34,6 +34,7 @@ from hamilflow.execution.grouping import GroupByRepeatableBlocks, GroupingStrate
 
 if TYPE_CHECKING:
     from hamilflow.graph import FunctionGraph
+    from hamilflow.node import Node
 
 Path = tuple[str, ...]
 
@@ -286,6 +287,13 @@ def _function_text(fn: Callable[..., Any], checked: set[str]) -> bytes:
     if not lines or code.co_firstlineno > len(lines):
         return _code_text(code).encode()
     return without_comments("".join(lines[code.co_firstlineno - 1 : _last_line(code)]).encode())
+
+
+def node_code_text(node: Node) -> bytes:
+    """The user code behind one node: its functions' source (decorators in, comments out), as the fingerprint
+    reads it. A node made by Hamilton's decorators is its originating functions' code."""
+    checked: set[str] = set()
+    return b"\0".join(_function_text(fn, checked) for fn in node.originating_functions or (node.callable,))
 
 
 def _source_digest(graph: FunctionGraph, names: Iterable[str]) -> str:

@@ -65,6 +65,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 import cloudpickle
 
+from hamilflow.caching.keys import KeyBuilder
+from hamilflow.caching.results import CacheSettings, TaskCache, task_cache
 from hamilflow.errors import add_note
 from hamilflow.execution.executors import (
     DefaultExecutionManager,
@@ -113,12 +115,15 @@ class TaskProgram:
         self.lifecycle = lifecycle
         self.run_id = run_id
 
-    def run(self, values: dict[str, Any], call: TaskCall | None = None) -> dict[str, Any]:
-        """Run the task's nodes on ``values``; ``call`` names the instance to Hamilton's task hooks."""
+    def run(
+        self, values: dict[str, Any], call: TaskCall | None = None, cache: TaskCache | None = None
+    ) -> dict[str, Any]:
+        """Run the task's nodes on ``values``; ``call`` names the instance to Hamilton's task hooks; ``cache``
+        holds its nodes' cache keys when the run caches results."""
         task_id = call.task_id if call is not None else self.name
 
         def body(drops: Any = self.drops) -> dict[str, Any]:
-            run_nodes(self.nodes, values, self.adapter, drops, self.lifecycle, self.run_id, task_id)
+            run_nodes(self.nodes, values, self.adapter, drops, self.lifecycle, self.run_id, task_id, cache)
             return {name: values[name] for name in self.outputs}
 
         lifecycle = self.lifecycle
@@ -166,15 +171,23 @@ class BatchResult:
         return self
 
 
-def run_batch(program: TaskProgram, batch: list[dict[str, Any]], calls: list[TaskCall] | None = None) -> BatchResult:
+def run_batch(
+    program: TaskProgram,
+    batch: list[dict[str, Any]],
+    calls: list[TaskCall] | None = None,
+    caches: list[TaskCache] | None = None,
+) -> BatchResult:
     """Run one task for several items; stop at the first failure and say which item it was.
 
-    ``calls`` (one per item) are given when lifecycle adapters hook tasks.
+    ``calls`` (one per item) are given when lifecycle adapters hook tasks, ``caches`` when the run
+    caches results.
     """
     outputs = []
     for position, values in enumerate(batch):
         try:
-            outputs.append(program.run(values, calls[position] if calls else None))
+            outputs.append(
+                program.run(values, calls[position] if calls else None, caches[position] if caches else None)
+            )
         except Exception as error:  # noqa: BLE001 - handed back, and raised by the runner with the item named
             return BatchResult(outputs, position, portable_error(error))
     return BatchResult(outputs)
@@ -220,6 +233,7 @@ class Runner:
         progress: bool = False,
         lifecycle: Lifecycle | None = None,
         run_id: str = "",
+        cache: CacheSettings | None = None,
     ) -> None:
         self.plan = plan
         self.manager = manager or DefaultExecutionManager(
@@ -236,6 +250,9 @@ class Runner:
         self.lifecycle = lifecycle if lifecycle is not None and lifecycle.sees_tasks else None
         self.purposes = {t.name: task_purpose(t) for t in plan.tasks} if self.lifecycle is not None else {}
         self.policies = plan.item_policies
+        self.graph = graph
+        self.cache = cache
+        self.keys: KeyBuilder | None = None  # made at the first instance, from the run's external values
 
     # -------------------------------------------------------------- task hooks
     def task_id(self, instance: Instance) -> str:
@@ -463,7 +480,10 @@ class Runner:
                         if not chunk:
                             continue
                         calls = self._submitted(chunk, batch)
-                        unit = (self.programs[name], batch) if calls is None else (self.programs[name], batch, calls)
+                        caches = self._caches(chunk, base)
+                        unit: tuple = (self.programs[name], batch)
+                        if calls is not None or caches is not None:
+                            unit = (*unit, calls, caches)
                         future = executor.submit(run_batch, *unit)
                         key = id(future)
                         in_flight[key] = (future, chunk, executor)
@@ -512,8 +532,9 @@ class Runner:
         if values is None:
             return
         calls = self._submitted([instance], [values])
+        caches = self._caches([instance], base)
         try:
-            outputs = program.run(values, calls[0] if calls else None)
+            outputs = program.run(values, calls[0] if calls else None, caches[0] if caches else None)
         except Exception as error:
             self._returned([instance], [], error)
             self._describe_failure(error, instance)
@@ -522,6 +543,19 @@ class Runner:
             raise
         self.finish(instance, outputs)
         self._returned([instance], [outputs], None)
+
+    def _caches(self, instances: list[Instance], base: Mapping[str, Any]) -> list[TaskCache] | None:
+        """Each instance's cache (its nodes' keys and behaviours), when the run caches results."""
+        if self.cache is None:
+            return None
+        if self.keys is None:
+            self.keys = KeyBuilder(self.graph, base, self._count)
+        out = []
+        for name, index in instances:
+            nodes = self.programs[name].nodes
+            keys = {n.name: self.keys.key(n.name, index) for n in nodes}
+            out.append(task_cache(self.cache, keys, {n.name: n.tags for n in nodes}))
+        return out
 
     def _submitted(self, instances: list[Instance], inputs: list[dict[str, Any]]) -> list[TaskCall] | None:
         """Call ``pre_task_submission`` for each instance; return what names them to the worker's hooks."""
@@ -591,6 +625,7 @@ def run_plan(
     progress: bool = False,
     lifecycle: Lifecycle | None = None,
     run_id: str = "",
+    cache: CacheSettings | None = None,
 ) -> dict[str, Any]:
     """Run ``plan`` with values ``base`` (inputs, config, overrides); return the final values."""
-    return Runner(graph, plan, manager, adapter, progress, lifecycle, run_id).run(base)
+    return Runner(graph, plan, manager, adapter, progress, lifecycle, run_id, cache).run(base)
