@@ -12,6 +12,7 @@ tests for what of it is compared).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +179,22 @@ class ResultRecorder(Journal, api.ResultBuilder):
     def build_result(self, **outputs: Any) -> Any:
         self.write("build", outputs)
         return sorted(outputs.items())
+
+
+class EnvNodeRecorder(NodeRecorder):
+    """A NodeRecorder writing to the file ``$HAMILFLOW_DIFF_HOOK_LOG`` names at each call.
+
+    Read at each call, not once: a worker process may build a DAG's adapters once and keep them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def write(self, *call: Any, run_id: str | None = None) -> None:
+        self.path = os.environ["HAMILFLOW_DIFF_HOOK_LOG"]
+        super().write(*call, run_id=run_id)
+
+
+def node_recorder_from_env() -> NodeRecorder:
+    """The recorder a compiled DAG names by import path (``compile --adapter``)."""
+    return EnvNodeRecorder()
