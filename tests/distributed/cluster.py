@@ -22,6 +22,7 @@ nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -105,22 +106,30 @@ class Service:
 
     def stop(self) -> None:
         """SIGTERM the process group, then SIGKILL what is left of it."""
-        pgid = self.process.pid  # start_new_session: the group id is the leader's pid
-        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                break
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline:
-                self.process.poll()  # reap the leader: a zombie would keep its group id alive
-                if not _group_alive(pgid):
-                    break
-                time.sleep(0.3)
-            if not _group_alive(pgid):
-                break
-        self.process.wait(timeout=10)
-        self._log.close()
+        stop_all([self])
+
+    def signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)  # start_new_session: the group id is the leader's pid
+
+    def alive(self) -> bool:
+        self.process.poll()  # reap the leader: a zombie would keep its group id alive
+        return _group_alive(self.process.pid)
+
+
+def stop_all(services: list[Service]) -> None:
+    """Stop several services at once: SIGTERM every group, wait up to 20 s, SIGKILL what is left."""
+    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
+        running = [s for s in services if s.alive()]
+        for service in running:
+            service.signal(sig)
+        deadline = time.monotonic() + wait
+        while running and time.monotonic() < deadline:
+            time.sleep(0.3)
+            running = [s for s in running if s.alive()]
+    for service in services:
+        service.process.wait(timeout=10)
+        service._log.close()
 
 
 class S3Server:
@@ -282,6 +291,16 @@ class CeleryCluster(AirflowServer):
             shutil.copy(dag_file, self.dags / dag_file.name)
         (self.home / "passwords.json").write_text(json.dumps({USER: PASSWORD}) + "\n")
         self._start_redis()
+        workers = []  # they need only the broker to start, so they start while the scheduler side does
+        for name in WORKERS:
+            folder = self.root / name
+            for sub in ("home", "tmp", "plans"):
+                (folder / sub).mkdir(parents=True)
+            # no log server: the tests read task states and log files, and two on one machine would need two ports
+            argv = [str(BIN / "airflow"), "celery", "worker", "--celery-hostname", f"{name}@hamilflow"]
+            workers.append(
+                self._service(name, [*argv, "--skip-serve-logs"], folder, self.worker_environment(name, folder))
+            )
         env = self.environment()
         migrate = subprocess.run(
             [str(BIN / "airflow"), "db", "migrate"], cwd=self.root, env=env, capture_output=True, text=True
@@ -292,16 +311,7 @@ class CeleryCluster(AirflowServer):
             self._service(part, [str(BIN / "airflow"), part], self.root, env)
             for part in ("api-server", "scheduler", "dag-processor")
         ]
-        self._wait("the Airflow api-server, scheduler and dag processor", self.healthy, airflow)
-        workers = []
-        for name in WORKERS:
-            folder = self.root / name
-            for sub in ("home", "tmp", "plans"):
-                (folder / sub).mkdir(parents=True)
-            argv = [str(BIN / "airflow"), "celery", "worker", "--celery-hostname", f"{name}@hamilflow"]
-            workers.append(
-                self._service(name, [*argv, "--skip-serve-logs"], folder, self.worker_environment(name, folder))
-            )
+        self._wait("the Airflow api-server, scheduler and dag processor", self.healthy, [*airflow, *workers])
         self._wait("both Celery workers", lambda: self.workers_ready(workers), workers)
         self.process = airflow[0].process  # for AirflowServer's helpers that look at the server process
 
@@ -341,8 +351,7 @@ class CeleryCluster(AirflowServer):
         return all(f"{s.name}@hamilflow ready".encode() in s.log_path.read_bytes() for s in workers)
 
     def stop(self) -> None:
-        for service in reversed(self.services):  # workers first, the broker and S3 last
-            service.stop()
+        stop_all(self.services)  # all at once: a worker's warm shutdown does not hold up the rest
         self.services.clear()
         self.process = None
 
