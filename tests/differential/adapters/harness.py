@@ -3,10 +3,11 @@
 Back ends: ``hamilton`` (the reference: Hamilton's Driver, with dynamic execution and its
 synchronous task executor when the pipeline has a block or ``dynamic`` is asked), ``driver``
 (hamilflow's Driver as the corpus harness builds it), ``dynamic`` (hamilflow with dynamic
-execution, synchronously), ``processes`` (hamilflow with dynamic execution and a two-process
-pool for the blocks' tasks, as a Hamilton user writes it) and ``processes-everywhere`` (every
-node a task on the pool, so even the nodes outside blocks run, and call their hooks, in workers)
-and ``everywhere`` (every node a task on the ``executor`` given: Dask, Ray).
+execution, synchronously), ``threads`` (every node a task on two threads), ``processes``
+(hamilflow with dynamic execution and a two-process pool for the blocks' tasks, as a Hamilton
+user writes it), ``processes-everywhere`` (every node a task on the pool, so even the nodes
+outside blocks run, and call their hooks, in workers) and ``everywhere`` (every node a task on
+the ``executor`` given: Dask, Ray).
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ def builder(
     made = made.enable_dynamic_execution(allow_experimental_mode=True)
     if back_end == "dynamic":
         return made.with_remote_executor(executors.SynchronousLocalTaskExecutor())
+    if back_end == "threads":
+        threads = executors.MultiThreadingExecutor(2)
+        return (
+            made.with_remote_executor(threads)
+            .with_local_executor(threads)
+            .with_grouping_strategy(grouping.GroupNodesIndividually())
+        )
     if back_end == "everywhere":
         return (
             made.with_remote_executor(executor)

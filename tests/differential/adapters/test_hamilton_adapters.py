@@ -16,7 +16,7 @@ from hamilton.lifecycle import default
 
 from tests.differential.adapters import harness
 
-ON = ["driver", "processes-everywhere"]
+ON = ["driver", "threads", "processes-everywhere"]
 
 CHAIN = """
 from hamilton.function_modifiers import tag
@@ -148,7 +148,7 @@ def test_graceful_error_adapter_skips_what_follows_a_failure(module_from_source,
     assert ours == theirs == ("result", expected)
 
 
-@pytest.mark.parametrize("back_end", ["dynamic", "processes", "processes-everywhere"])
+@pytest.mark.parametrize("back_end", ["dynamic", "threads", "processes", "processes-everywhere"])
 def test_graceful_error_adapter_with_failing_items_in_a_block(module_from_source, back_end) -> None:
     """Items 0, 3 and 6 fail: their sentinel flows through the block into the collection, as in Hamilton."""
     module = module_from_source(ITEMS_FAIL)

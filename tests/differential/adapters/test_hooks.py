@@ -1,7 +1,7 @@
 """Recording adapters of every kind receive, on hamilflow, the calls Apache Hamilton makes.
 
 Each test runs a pipeline with a recorder (``recorders.py``) on Hamilton and on hamilflow,
-in process (``driver``) and with every node a task on a two-process pool
+in process (``driver``), with every node a task on two threads (``threads``) and on a two-process pool
 (``processes-everywhere``: the hooks of a node run in the worker that runs it, and write there).
 Compared: the outputs, and the calls per node in order (a node outside a block is called once,
 a node in a block once per item; items may run in any order on a pool, so calls are grouped
@@ -17,7 +17,7 @@ import pytest
 from tests.differential.adapters import harness, recorders
 
 NODE_CASES = ["plain_chain", "plain_map_reduce", "parallel_mutate_in_block", "check_output_warn", "subdag_basic"]
-ON = ["driver", "processes-everywhere"]
+ON = ["driver", "threads", "processes-everywhere"]
 
 
 def _both(tmp_path, name: str, back_end: str, make, dynamic: bool = False):

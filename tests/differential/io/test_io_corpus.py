@@ -4,7 +4,7 @@ The pipelines (``pipelines/``) cover ``to.*``/``from_.*`` with ``Driver.material
 Parquet, JSON, pickle, raw files), ``Builder.with_materializers``, ``@load_from``,
 ``@save_to``, ``@dataloader``, ``@datasaver``, a DataLoader/DataSaver of our own registered
 with Hamilton, loaders feeding a ``Parallelizable`` block and savers inside and after blocks.
-Each runs on Hamilton (the reference) and on hamilflow's Driver and process pool; the files
+Each runs on Hamilton (the reference) and on hamilflow's Driver, threads and process pool; the files
 are compared byte for byte (see ``harness.py`` for the two things normalised: the run's folder
 and the saver's clock).
 """
@@ -39,6 +39,16 @@ def test_hamilflow_driver_reads_and_writes_as_hamilton(name: str, tmp_path) -> N
     expected = harness.on_hamilton(name, tmp_path / "hamilton")
 
     actual = harness.on_hamilflow(name, tmp_path / "hamilflow")
+
+    harness.assert_same_outcome(expected, actual, name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hamilflow_threads_read_and_write_as_hamilton(name: str, tmp_path) -> None:
+    """Every node a task on two threads: loaders and savers run on the pool's threads."""
+    expected = harness.on_hamilton(name, tmp_path / "hamilton")
+
+    actual = harness.on_hamilflow(name, tmp_path / "hamilflow", executors.MultiThreadingExecutor(2), everywhere=True)
 
     harness.assert_same_outcome(expected, actual, name)
 

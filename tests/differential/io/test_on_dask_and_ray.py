@@ -19,7 +19,15 @@ from tests.test_executors import dask_client, ray_owner  # noqa: F401 - module-s
 
 pytestmark = pytest.mark.slow
 
-IO_CASES = ["to_several_formats", "from_csv_to_parquet", "custom_loader_and_saver", "datasaver_inside_block"]
+# to.* materializers, our own registered loader and saver, @load_from into a block, @save_to after one,
+# @datasaver inside one
+IO_CASES = [
+    "to_several_formats",
+    "custom_loader_and_saver",
+    "loader_feeds_block",
+    "save_to_after_block",
+    "datasaver_inside_block",
+]
 CLUSTERS = ["dask", "ray"]
 
 
