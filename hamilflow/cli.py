@@ -122,6 +122,7 @@ def _compile(args: argparse.Namespace) -> int:
         output=args.output,
         adapters=args.adapter or [],
         materializers=args.materializer or [],
+        cache=args.cache or None,
     )
     (path,) = _write_verified([compile_pipeline(options)])
     print(f"wrote {path}")
@@ -374,6 +375,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODULE:NAME",
         help="Hamilton lifecycle adapter each task runs with, by import path: an adapter, or a function of no "
         "argument returning one or a list (repeatable)",
+    )
+    c.add_argument(
+        "--cache",
+        action="store_true",
+        help="cache node results in the artifact store by code and input versions (hamilflow.caching): a task "
+        "whose nodes are unchanged reads them instead of running",
     )
     c.add_argument(
         "--materializer",

@@ -78,6 +78,7 @@ _DAG_KEYS: dict[str, tuple[str, str]] = {
     "on_success_callback": ("text", "on_success_callback"),
     "adapters": (_LIST_OF_TEXT, "adapters"),
     "materializers": (_LIST_OF_TEXT, "materializers"),
+    "cache": ("true, false or a table", "cache"),
 }
 
 
@@ -211,6 +212,8 @@ def _typed(raw: Any, kind: str) -> Any:
         return _WRONG
     if kind == "true or false":
         return raw if isinstance(raw, bool) else _WRONG
+    if kind == "true, false or a table":
+        return raw if isinstance(raw, (bool, dict)) else _WRONG
     if kind == "a whole number":
         return raw if isinstance(raw, int) and not isinstance(raw, bool) else _WRONG
     if kind == "a whole number or 'auto'":

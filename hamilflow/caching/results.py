@@ -96,6 +96,16 @@ class CacheSettings:
         return cls(**{k: (v or None) if k != "url" and k != "default_behavior" else v for k, v in data.items()})
 
 
+@dataclass(frozen=True)
+class CacheRef:
+    """What a compiled task writes for a value it read from the cache: where the value is, not a copy of it."""
+
+    key: str
+
+    def resolve(self, store: Any) -> Any:
+        return store.get(store.ref(CACHE_DAG, self.key[:2], self.key, ()))
+
+
 @dataclass
 class TaskCache:
     """One task instance's cache: its nodes' keys and behaviours. Picklable: the store opens where it is used.
@@ -110,8 +120,7 @@ class TaskCache:
     misses: list[str] = field(default_factory=list)
 
     def _ref(self, key: str) -> str:
-        store = self._store()
-        return store.ref(CACHE_DAG, key[:2], key, ())
+        return self._store().ref(CACHE_DAG, key[:2], key, ())
 
     def _store(self) -> Any:
         from hamilflow.runtime.store import store_from_env

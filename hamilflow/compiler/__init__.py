@@ -98,6 +98,24 @@ def _import(modules: list[str]) -> list:
         raise CompileError([str(error)]) from error
 
 
+def cache_behaviors(setting: bool | dict | None, problems: list[str]) -> dict[str, Any] | None:
+    """The spec's cache setting: None (no cache), or the node behaviours of :class:`CacheSettings`, checked."""
+    from hamilflow.caching import CacheSettings
+
+    if not setting:
+        return None
+    chosen = {} if setting is True else dict(setting)
+    chosen.pop("url", None)  # the cache lives in the DAG's artifact store
+    try:
+        return CacheSettings("", **chosen).to_dict() | {"url": None}
+    except (SettingError, TypeError) as error:
+        problems.append(
+            f"cache = {setting!r}: {error}. Give true, or a table of recompute, disable, default "
+            "(node names) and default_behavior."
+        )
+        return None
+
+
 def _with_graph_hook_tasks(tasks: list, adapters: list[str], nodes: set[str], problems: list[str]) -> list:
     """The tasks, with the run-started and run-finished tasks when an adapter has graph hooks (see
     :mod:`hamilflow.runtime.run_hooks`)."""
@@ -170,7 +188,10 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         chunking=chunking,
         adapters=tuple(options.adapters),
         materializers=tuple(options.materializers),
+        cache=cache_behaviors(options.cache, problems),
     )
+    if problems:
+        raise CompileError(problems)
     dag = AirflowDag(
         dag_id=options.dag_id,
         doc=_dag_doc(options, modules, plan),

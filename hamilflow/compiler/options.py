@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 # Options the pipeline spec states under the same name; the DAG file keeps them there only.
-IN_PIPELINE_SPEC = ("modules", "dag_id", "config", "grouping", "store_url", "adapters", "materializers")
+IN_PIPELINE_SPEC = ("modules", "dag_id", "config", "grouping", "store_url", "adapters", "materializers", "cache")
 COMPILE_OPTIONS_KEY = "compile_options"
 # Options a DAG file keeps only when set: files compiled before they existed stay current.
 _KEPT_WHEN_SET = (
@@ -59,6 +59,8 @@ class CompileOptions:
     on_success_callback: str | None = None
     adapters: list[str] = field(default_factory=list)  # "package.module:adapter_or_factory", for the runtime
     materializers: list[str] = field(default_factory=list)  # "package.module:to_and_from_list", savers as tasks
+    # the result cache (hamilflow.caching), in the artifact store: True, or {recompute=[...], disable=[...], ...}
+    cache: bool | dict[str, Any] | None = None
 
     @property
     def output_path(self) -> str:

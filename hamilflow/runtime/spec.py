@@ -21,7 +21,7 @@ from typing import Any, Mapping
 from hamilflow.execution import grouping
 
 _TUPLES = ("modules", "final_vars", "params", "context_inputs", "adapters", "materializers")
-_ONLY_WHEN_SET = ("adapters", "materializers")  # absent from older DAG files: their fingerprints stay
+_ONLY_WHEN_SET = ("adapters", "materializers", "cache")  # absent from older DAG files: their fingerprints stay
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class PipelineSpec:
     chunking: dict[str, dict[str, int]] = field(default_factory=dict)
     adapters: tuple[str, ...] = ()
     materializers: tuple[str, ...] = ()
+    cache: dict[str, Any] | None = None  # the cache's node behaviours (hamilflow.caching), when results are cached
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as JSON-like data (lists, dicts, strings), in field order; adapters and materializers only when

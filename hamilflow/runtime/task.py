@@ -42,6 +42,8 @@ import gc
 import logging
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
+from hamilflow.caching.keys import KeyBuilder
+from hamilflow.caching.results import CacheRef, CacheSettings, TaskCache, task_cache
 from hamilflow.errors import HamilflowError, add_note
 from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_for, judge, screen
 from hamilflow.execution.node_runner import run_nodes
@@ -244,6 +246,7 @@ class TaskRun:
         self._counts: dict[tuple[str, Index], int] = {}  # manifests read or written by this task
         self._lost: dict[tuple[str, Index], ItemFailure] = {}  # blocks that never opened: their item was dropped
         self.saved: dict[str, list[Any]] = {}  # what each saver node of the task wrote, per scope: its target
+        self._keys: KeyBuilder | None = None  # cache keys, when the DAG caches results
 
     def ref(self, node: str, index: Index) -> str:
         return self.store.ref(self.pipeline.spec.dag_id, self.run_id, node, index)
@@ -288,7 +291,19 @@ class TaskRun:
         return values
 
     def _read(self, node: str, index: Index) -> Any:
-        return self.store.get(self.ref(node, index))  # items, too, are stored one per index
+        value = self.store.get(self.ref(node, index))  # items, too, are stored one per index
+        return value.resolve(self.store) if type(value) is CacheRef else value
+
+    def cache_for(self, spec: TaskSpec, nodes: list, index: Index) -> TaskCache | None:
+        """The cache of one scope of the task (its nodes' keys), when the DAG caches results."""
+        setting = self.pipeline.spec.cache
+        if not setting:
+            return None
+        if self._keys is None:  # keys need the whole graph: built once per task, only with a cache
+            self._keys = KeyBuilder(self.pipeline.graph, self.external, self.item_count)
+        settings = CacheSettings.from_dict({**setting, "url": self.store.url})
+        keys = {n.name: self._keys.key(n.name, index) for n in nodes}
+        return task_cache(settings, keys, {n.name: n.tags for n in nodes})
 
     # ---------------------------------------------------------------- running
     def run(
@@ -311,9 +326,10 @@ class TaskRun:
             if position == 0 and on_label is not None and spec.path:
                 on_label(self.chunk_label(spec.path, scopes, {v: values[v] for v in item_inputs}))
             failure = self._screen(spec, index, values) if self.policies else None
+            cache = self.cache_for(spec, nodes, index) if failure is None else None
             if failure is None:
                 try:
-                    hooks.run(index, values, functools.partial(self._run_nodes, spec, nodes, values))
+                    hooks.run(index, values, functools.partial(self._run_nodes, spec, nodes, values, cache=cache))
                 except Exception as error:
                     if spec.path:
                         node = failed_node(error, spec.nodes[0])
@@ -326,7 +342,7 @@ class TaskRun:
                         log.error("item %s dropped under its block's policy: %s", list(index), failure, exc_info=error)
                     else:
                         raise
-            written[index] = self._write(spec, index, values, failure)
+            written[index] = self._write(spec, index, values, failure, cache)
             if failure is None:
                 for node in nodes:
                     if node.tags.get(SAVER_TAG) and node.name in values:
@@ -335,16 +351,32 @@ class TaskRun:
         return written
 
     def _run_nodes(
-        self, spec: TaskSpec, nodes: list, values: dict[str, Any], lifecycle: Lifecycle | None, task_id: str
+        self,
+        spec: TaskSpec,
+        nodes: list,
+        values: dict[str, Any],
+        lifecycle: Lifecycle | None,
+        task_id: str,
+        cache: TaskCache | None = None,
     ) -> None:
         drops = None if lifecycle is not None and lifecycle.keeps_task_values else spec.drops
-        run_nodes(nodes, values, None, drops, lifecycle, self.run_id, task_id)
+        run_nodes(nodes, values, None, drops, lifecycle, self.run_id, task_id, cache)
 
-    def _write(self, spec: TaskSpec, index: Index, values: Mapping[str, Any], failure: ItemFailure | None) -> dict:
-        """Write the scope's outputs (each its failure, when the item was dropped); return their refs."""
+    def _write(
+        self,
+        spec: TaskSpec,
+        index: Index,
+        values: Mapping[str, Any],
+        failure: ItemFailure | None,
+        cache: TaskCache | None = None,
+    ) -> dict:
+        """Write the scope's outputs (each its failure, when the item was dropped; a reference to the cache, when
+        read from it); return their refs."""
         refs = {}
         for name in spec.outputs:
-            if failure is not None:
+            if cache is not None and name in cache.hits and name not in spec.expanders:
+                refs[name] = self.store.put(self.ref(name, index), CacheRef(cache.keys[name]), sync=False)
+            elif failure is not None:
                 refs[name] = self.store.put(self.ref(name, index), failure, sync=False)
                 if name in spec.expanders:
                     self._counts[(name, index)] = 0
@@ -496,6 +528,8 @@ def read_outputs(spec: PipelineSpec, run_id: str, store: ArtifactStore | None = 
     outputs = {}
     for name in spec.final_vars:
         value = store.get(store.ref(spec.dag_id, run_id, name, ()))
+        if type(value) is CacheRef:
+            value = value.resolve(store)
         if pipeline is not None and pipeline.value_path(name) == (
             name,
         ):  # a top-level expander: ``value`` is its manifest; the Driver gives its items
