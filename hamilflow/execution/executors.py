@@ -267,6 +267,20 @@ def _unpicklable_work(fn: Callable[..., Any], args: tuple[Any, ...], problem: Ex
     )
 
 
+def _preload_in_forkserver(*modules: str) -> None:
+    """Have the fork server import ``modules`` once, so that each worker it forks starts with them imported.
+
+    Without it every worker imports hamilflow and Hamilton's decorators again: seconds per worker,
+    and a pool is made per run. Added to the modules already listed; effective when the server starts.
+    """
+    from multiprocessing import forkserver
+
+    listed = list(getattr(getattr(forkserver, "_forkserver", None), "_preload_modules", None) or ["__main__"])
+    missing = [m for m in modules if m not in listed]
+    if missing:
+        multiprocessing.get_context("forkserver").set_forkserver_preload([*listed, *missing])
+
+
 class MultiProcessingExecutor(_PoolExecutor):
     """A pool of up to ``max_tasks`` worker processes; work and results travel with cloudpickle.
 
@@ -305,7 +319,10 @@ class MultiProcessingExecutor(_PoolExecutor):
         self.start_method = start_method
 
     def _make_pool(self) -> concurrent.futures.Executor:
-        return ProcessPool(self.max_tasks, self.start_method or _safe_start_method(), run_pickled, self.node_timeout)
+        method = self.start_method or _safe_start_method()
+        if method == "forkserver":
+            _preload_in_forkserver("hamilflow.execution.runner", "hamilflow.function_modifiers")
+        return ProcessPool(self.max_tasks, method, run_pickled, self.node_timeout)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
         try:
