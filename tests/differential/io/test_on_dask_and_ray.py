@@ -77,3 +77,17 @@ def test_graceful_error_adapter_catches_item_failures_in_the_workers(cluster) ->
         == run("hamilton")
         == ("result", {"gathered": [1 / 5 * 6, 1 / 4 * 6, 1 / 2 * 6, 6.0] + [None] * 3})
     )
+
+
+def test_task_hooks_see_the_tasks_hamilton_runs(cluster, tmp_path) -> None:
+    """Every node its own task on the cluster; compared as in tests/differential/adapters/test_task_hooks.py."""
+    from tests.differential.adapters.test_task_hooks import TaskRecorder, tasks_summary
+
+    theirs, ours = tmp_path / "hamilton.jsonl", tmp_path / "hamilflow.jsonl"
+    name = "plain_map_reduce"
+    expected = adapters_harness.corpus_run("hamilton", name, [TaskRecorder(theirs)], dynamic=True)
+    actual = adapters_harness.corpus_run("everywhere", name, [TaskRecorder(ours)], executor=cluster)
+
+    adapters_harness.assert_same_outcome(expected, actual)
+    summary, reference = tasks_summary(ours, {"numbers"}), tasks_summary(theirs, {"numbers"})
+    assert summary == reference and summary["order"] == [("submit", "before", "after", "return")]
