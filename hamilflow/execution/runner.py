@@ -63,8 +63,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
-import cloudpickle
-
 from hamilflow.caching.keys import KeyBuilder
 from hamilflow.caching.results import CacheSettings, TaskCache, task_cache
 from hamilflow.errors import add_note
@@ -75,9 +73,10 @@ from hamilflow.execution.executors import (
     TaskExecutor,
 )
 from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_for, judge, screen
-from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import ReadKind, gather_inputs
-from hamilflow.execution.portable_errors import WorkerError, portable_error, restore_error
+from hamilflow.execution.portable_errors import restore_error
+from hamilflow.execution.progress import Progress
+from hamilflow.execution.units import TaskProgram, run_batch
 from hamilflow.lifecycle import TaskCall, hamilton_task_id, task_purpose
 
 if TYPE_CHECKING:
@@ -85,112 +84,10 @@ if TYPE_CHECKING:
     from hamilflow.execution.plan import Plan, TaskSpec
     from hamilflow.graph import FunctionGraph
     from hamilflow.lifecycle import Lifecycle
-    from hamilflow.node import Node
 
 Index = tuple[int, ...]
 Instance = tuple[str, Index]
 Event = tuple[str, str, Index]
-
-
-class TaskProgram:
-    """What a worker needs to run instances of one task: its nodes, what to drop, what to return.
-
-    It carries the Driver's graph adapter and Hamilton lifecycle adapters, so that they are
-    called around each node in whatever process runs it.
-    """
-
-    def __init__(
-        self,
-        spec: TaskSpec,
-        nodes: list[Node],
-        adapter: HamiltonGraphAdapter | None,
-        lifecycle: Lifecycle | None = None,
-        run_id: str = "",
-    ) -> None:
-        self.name = spec.name
-        self.nodes = nodes
-        self.drops = spec.drops
-        self.outputs = spec.outputs
-        self.adapter = adapter
-        self.lifecycle = lifecycle
-        self.run_id = run_id
-
-    def run(
-        self, values: dict[str, Any], call: TaskCall | None = None, cache: TaskCache | None = None
-    ) -> dict[str, Any]:
-        """Run the task's nodes on ``values``; ``call`` names the instance to Hamilton's task hooks; ``cache``
-        holds its nodes' cache keys when the run caches results."""
-        task_id = call.task_id if call is not None else self.name
-
-        def body(drops: Any = self.drops) -> dict[str, Any]:
-            run_nodes(self.nodes, values, self.adapter, drops, self.lifecycle, self.run_id, task_id, cache)
-            return {name: values[name] for name in self.outputs}
-
-        lifecycle = self.lifecycle
-        if call is None or lifecycle is None or not lifecycle.wraps_tasks:
-            return body()
-        if not lifecycle.keeps_task_values:
-            return lifecycle.run_task(call, self.nodes, body)
-
-        def every_value() -> dict[str, Any]:
-            body(None)
-            return dict(values)
-
-        lifecycle.run_task(call, self.nodes, every_value)
-        return {name: values[name] for name in self.outputs}
-
-
-@dataclass
-class BatchResult:
-    """What a unit of work sends back: the outputs of the instances that ran, and the first failure.
-
-    ``failed`` is the position in the batch of the instance that raised ``error``; the
-    instances after it did not run.
-    """
-
-    outputs: list[dict[str, Any]]
-    failed: int | None = None
-    error: BaseException | None = None
-
-    def portable(self) -> BatchResult:
-        """This result, cut at the first instance whose outputs cannot be pickled (to leave a worker process).
-
-        That instance becomes the failure, named by its node, so the runner names its item.
-        """
-        for position, outputs in enumerate(self.outputs):
-            for name, value in outputs.items():
-                try:
-                    cloudpickle.dumps(value)
-                except Exception as problem:  # noqa: BLE001 - any pickling failure is reported the same way
-                    error = WorkerError(
-                        f"the value of node '{name}' ({type(value).__qualname__}) cannot be pickled to send it back "
-                        f"from the worker process: {type(problem).__name__}: {problem}. Return a picklable value "
-                        "from the node, or run it on threads (MultiThreadingExecutor)."
-                    )
-                    return BatchResult(self.outputs[:position], position, error)
-        return self
-
-
-def run_batch(
-    program: TaskProgram,
-    batch: list[dict[str, Any]],
-    calls: list[TaskCall] | None = None,
-    caches: list[TaskCache] | None = None,
-) -> BatchResult:
-    """Run one task for several items; stop at the first failure and say which item it was.
-
-    ``calls`` (one per item) are given when lifecycle adapters hook tasks, ``caches`` when the run
-    caches results.
-    """
-    outputs = []
-    for position, values in enumerate(batch):
-        try:
-            outputs.append(
-                program.run(values, calls[position] if calls else None, caches[position] if caches else None)
-            )
-        except Exception as error:  # noqa: BLE001 - handed back, and raised by the runner with the item named
-            return BatchResult(outputs, position, portable_error(error))
-    return BatchResult(outputs)
 
 
 def _block_of(index: Index, path: tuple[str, ...]) -> str:
@@ -245,7 +142,7 @@ class Runner:
         }
         self.keep = {(name, ()) for name in plan.final_vars}
         self.state = RunState()
-        self.progress = _Progress() if progress else None
+        self.progress = Progress() if progress else None
         self.run_id = run_id
         self.lifecycle = lifecycle if lifecycle is not None and lifecycle.sees_tasks else None
         self.purposes = {t.name: task_purpose(t) for t in plan.tasks} if self.lifecycle is not None else {}
@@ -585,35 +482,6 @@ class Runner:
         for name in self.plan.final_vars:
             out[name] = self.state.results[(name, ())] if (name, ()) in self.state.results else base[name]
         return out
-
-
-class _Progress:
-    """A tqdm bar over task instances, growing as blocks expand (tqdm is optional).
-
-    Growing the total does not redraw (a block of 40,000 items would draw 40,000 times);
-    tqdm redraws on progress, at most every ``mininterval``, and the bar is left on
-    screen at the end with the count of instances done.
-    """
-
-    def __init__(self) -> None:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # pragma: no cover - tqdm is a declared dependency
-            self.bar = None
-        else:
-            self.bar = tqdm(total=0, unit="task", desc="hamilflow")
-
-    def add(self, count: int) -> None:
-        if self.bar is not None:
-            self.bar.total += count
-
-    def done(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def run_plan(
