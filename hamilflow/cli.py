@@ -141,7 +141,17 @@ def _write_verified(compiled: list[Any], project: Any = None) -> list[Path]:
         if problems:
             where = f" of {project.table(dag.dag.dag_id)}" if project is not None else ""
             raise CompileError(problems, header=f"Cannot write DAG '{dag.dag.dag_id}'{where}")
+    _warn_about_worker_imports(compiled)
     return [dag.write() for dag in compiled]
+
+
+def _warn_about_worker_imports(compiled: list[Any]) -> None:
+    """A module that imports here only from the current folder will not import on Airflow's workers: say so."""
+    from hamilflow.compiler.deployment import worker_import_warnings
+
+    modules = {name: sys.modules[name] for c in compiled for name in c.options.modules if name in sys.modules}
+    for warning in worker_import_warnings(modules.values()):
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _configured(project: Any, dag_id: str | None) -> list[Any]:

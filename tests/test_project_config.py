@@ -233,3 +233,20 @@ def test_invalid_toml_is_one_message() -> None:
     with pytest.raises(SettingError, match="pyproject.toml is not valid TOML"):
         read_project_text("[tool.hamilflow\n", "pyproject.toml")
     assert read_project_text('[project]\nname = "x"\n', "pyproject.toml") is None
+
+
+def test_compile_warns_when_a_module_imports_only_from_the_current_folder(tmp_path, monkeypatch, capsys) -> None:
+    name = f"here_only_{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.py").write_text("def answer() -> int:\n    return 42\n")
+    monkeypatch.chdir(tmp_path)
+    try:
+        assert main(["compile", "-m", name, "--dag-id", "d"]) == 0
+        err = capsys.readouterr().err
+        assert f"warning: module '{name}' imports here only because '{name}' is in the current folder" in err
+        assert "put" in err and "on their PYTHONPATH" in err
+
+        monkeypatch.setenv("PYTHONPATH", str(tmp_path))  # as the workers would be told
+        assert main(["compile", "-m", name, "--dag-id", "d"]) == 0
+        assert "warning" not in capsys.readouterr().err
+    finally:
+        sys.modules.pop(name, None)

@@ -334,6 +334,9 @@ def check_adapters(paths: Any, problems: list[str]) -> None:
 
 def check_dag_options(options: CompileOptions, problems: list[str]) -> None:
     """The DAG-level Airflow settings: limits, timeout, description, default_args, callbacks, adapters."""
+    from hamilflow.frontend import import_modules
+
+    import_modules([])  # callbacks and adapters import as the pipeline's modules do: the current folder first
     for name in _DAG_LIMITS:
         raw = getattr(options, name)
         if raw is not None:
