@@ -61,3 +61,13 @@ def test_hamilflow_process_pool_reads_and_writes_as_hamilton(name: str, tmp_path
     actual = harness.on_hamilflow(name, tmp_path / "hamilflow", executors.MultiProcessingExecutor(2), everywhere=True)
 
     harness.assert_same_outcome(expected, actual, name, crossed_processes=True)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if corpus.is_dynamic(corpus.fresh_module(IO_PIPELINES, n))])
+def test_hamilflow_blocks_on_a_process_pool_read_and_write_as_hamilton(name: str, tmp_path) -> None:
+    """As a Hamilton user writes it: only the blocks' tasks on the pool, the rest in this process."""
+    expected = harness.on_hamilton(name, tmp_path / "hamilton")
+
+    actual = harness.on_hamilflow(name, tmp_path / "hamilflow", executors.MultiProcessingExecutor(2))
+
+    harness.assert_same_outcome(expected, actual, name, crossed_processes=True)
