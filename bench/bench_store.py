@@ -13,8 +13,9 @@ output on the same machine mostly does. Peak memory is measured in a fresh proce
 operation: its peak RSS during the operation (the value included; for a write, the peak of
 building the value is reset first) minus its RSS after its imports, over the artifact's
 size. Then an expander's 1,000 small items, each time into a new run as an expander writes
-them: one durable ``put`` each (two fsyncs per item, as before) against ``put_many`` (one
-flush for all), then the manifest.
+them: one durable ``put`` each (two fsyncs per item, as before), ``put_many`` (a file each, one
+flush for all), and packed 64 to a segment as compiled tasks now write them
+(:mod:`hamilflow.runtime.items`), then the manifest.
 
 Run: ``python bench/bench_store.py [--mb 200] [--repeat 5]``.
 """
@@ -89,6 +90,7 @@ def main() -> None:
     import numpy as np
     import pandas as pd
 
+    from hamilflow.runtime.items import write_items
     from hamilflow.runtime.store import ArtifactStore
 
     root = Path(tempfile.mkdtemp(prefix="hamilflow-bench-store-"))
@@ -146,10 +148,16 @@ def main() -> None:
         store.put_many((store.ref("bench", run, "item", (j,)), item) for j, item in enumerate(items))
         store.put(store.ref("bench", run, "item"), len(items))
 
-    each, batch = [], []
+    def segmented(run: str) -> None:  # what an expander's task does now (hamilflow.runtime.items)
+        write_items(store, "bench", run, "item", (), items)
+        store.sync()
+        store.put(store.ref("bench", run, "item"), len(items))
+
+    each, batch, packed = [], [], []
     for attempt in range(5):  # each into a run of its own, as an expander writes (rewriting files costs more)
         each.append(best(lambda attempt=attempt: one_by_one(f"each-{attempt}"), 1))
         batch.append(best(lambda attempt=attempt: batched(f"batch-{attempt}"), 1))
+        packed.append(best(lambda attempt=attempt: segmented(f"packed-{attempt}"), 1))
 
     version = sys.version.split()[0]
     print(f"\nartifact store, a {size / 1e6:.0f} MB DataFrame (python {version}, {os.cpu_count()} cores)")
@@ -163,12 +171,14 @@ def main() -> None:
     print(f"| store get (verified) | {rate['get']:.0f} | {rate['get'] / rate['load']:.2f}x | {memory['get']:.2f}x |")
     print(f"| 1,000 expander items, a durable put each | {min(each) * 1000:.0f} ms | | |")
     print(f"| 1,000 expander items, put_many + manifest | {min(batch) * 1000:.0f} ms | | |")
+    print(f"| 1,000 expander items, 64 per segment + manifest (as tasks do) | {min(packed) * 1000:.0f} ms | | |")
     results = {
         "size": size,
         "mb_per_s": rate,
         "memory_added_over_size": memory,
         "items_each_ms": min(each) * 1000,
         "items_batched_ms": min(batch) * 1000,
+        "items_segmented_ms": min(packed) * 1000,
     }
     (REPO / "bench" / "results" / "bench_store.json").write_text(json.dumps(results, indent=1))
 

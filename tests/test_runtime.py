@@ -94,7 +94,7 @@ def test_two_runs_of_one_dag_never_share_an_artifact(tmp_path) -> None:
     refs_first, refs_second = store.list_run("wc", first), store.list_run("wc", second)
     assert refs_first and refs_second and not set(refs_first) & set(refs_second)
     assert all(r.startswith("wc/scheduled__2026-01-01T00%3A00%3A00%2B00%3A00/") for r in refs_first)
-    assert "wc/scheduled__2026-01-01T00%3A00%3A00%2B00%3A00/url/2.pkl" in refs_first
+    assert "wc/scheduled__2026-01-01T00%3A00%3A00%2B00%3A00/url%23items/0.pkl" in refs_first
     assert read_outputs(compiled.spec, first) == {"total_words": 109}
     assert read_outputs(compiled.spec, second) == {"total_words": 0}
 
@@ -117,13 +117,11 @@ def test_an_expander_writes_its_manifest_after_every_item(tmp_path, monkeypatch)
     monkeypatch.setattr(ArtifactStore, "sync", recording_sync)
     chunks = run_task(compiled.spec, "url", "run-m", {"corpus": "classics"})
 
-    # the items, one flush for all three, the manifest (the commit point), its flush
+    # the items (three small ones: one segment), one flush, the manifest (the commit point), its flush
     written = [ref for ref in written if "hamilflow%3Acode_version" not in ref]  # the run's code version first
     assert written == [
-        "wc/run-m/url/0.pkl",
-        "wc/run-m/url/1.pkl",
-        "wc/run-m/url/2.pkl",
-        "sync 3",
+        "wc/run-m/url%23items/0.pkl",
+        "sync 1",
         "wc/run-m/url/_.pkl",
         "sync 1",
     ]

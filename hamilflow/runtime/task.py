@@ -14,9 +14,9 @@ the local runner, writes its outputs, and returns small JSON to XCom:
 No value of the pipeline ever reaches XCom. A mapped task labels itself for the Airflow
 UI (``url='https://...'``) from the items it reads, through ``on_label``.
 
-An expander writes each item under ``(expander, index + (j,))`` and then a *manifest*
-(the item count) under ``(expander, index)``. The manifest is written last, so a
-collector that finds it knows every item is there; a retried expander rewrites both.
+An expander writes its items (packed 64 to a segment, see :mod:`hamilflow.runtime.items`)
+and then a *manifest* (the item count) under ``(expander, index)``. The manifest is written
+last, so a collector that finds it knows every item is there; a retried expander rewrites both.
 
 Nested blocks are flattened: an inner block's mapped tasks run over every
 ``(outer, inner)`` index pair, listed by the ``<expander>_items`` task from manifests.
@@ -52,6 +52,7 @@ from hamilflow.frontend import import_modules
 from hamilflow.materializers import pipeline_graph
 from hamilflow.runtime import code_version, plan_cache
 from hamilflow.runtime.hooks import TaskHooks, lifecycle_of
+from hamilflow.runtime.items import ItemReader, write_items
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.store import ArtifactNotFoundError, ArtifactStore, store_from_env
 
@@ -247,6 +248,7 @@ class TaskRun:
         self._lost: dict[tuple[str, Index], ItemFailure] = {}  # blocks that never opened: their item was dropped
         self.saved: dict[str, list[Any]] = {}  # what each saver node of the task wrote, per scope: its target
         self._keys: KeyBuilder | None = None  # cache keys, when the DAG caches results
+        self.items = ItemReader(self.store, pipeline.spec.dag_id, run_id)
 
     def ref(self, node: str, index: Index) -> str:
         return self.store.ref(self.pipeline.spec.dag_id, self.run_id, node, index)
@@ -279,19 +281,18 @@ class TaskRun:
         """
         parts = []
         for depth, expander in enumerate(path):
-            item = known[expander] if expander in known else self.store.get(self.ref(expander, index[: depth + 1]))
+            item = known[expander] if expander in known else self.items.item(expander, index[: depth + 1])
             parts.append(f"{expander}={_short(item)}")
         return ", ".join(parts)
 
     # ---------------------------------------------------------------- reading
     def inputs_for(self, spec: TaskSpec, index: Index) -> dict[str, Any]:
         values = {v: self.external[v] for v in spec.external if v in self.external}
-        read = self._read
-        values.update(gather_inputs(spec, index, read, read, self.item_count))
+        values.update(gather_inputs(spec, index, self._read, self.items.item, self.item_count))
         return values
 
     def _read(self, node: str, index: Index) -> Any:
-        value = self.store.get(self.ref(node, index))  # items, too, are stored one per index
+        value = self.store.get(self.ref(node, index))
         return value.resolve(self.store) if type(value) is CacheRef else value
 
     def cache_for(self, spec: TaskSpec, nodes: list, index: Index) -> TaskCache | None:
@@ -383,7 +384,8 @@ class TaskRun:
             elif name in spec.expanders:
                 items = values[name]
                 # the items, then one flush for all of them, then the manifest: the commit point
-                self.store.put_many((self.ref(name, index + (j,)), item) for j, item in enumerate(items))
+                write_items(self.store, self.pipeline.spec.dag_id, self.run_id, name, index, items)
+                self.store.sync()
                 refs[name] = self.store.put(self.ref(name, index), len(items), sync=False)
                 self._counts[(name, index)] = len(items)
             else:
@@ -533,6 +535,6 @@ def read_outputs(spec: PipelineSpec, run_id: str, store: ArtifactStore | None = 
         if pipeline is not None and pipeline.value_path(name) == (
             name,
         ):  # a top-level expander: ``value`` is its manifest; the Driver gives its items
-            value = store.get_many(store.ref(spec.dag_id, run_id, name, (j,)) for j in range(value))
+            value = ItemReader(store, spec.dag_id, run_id).items(name, (), value)
         outputs[name] = value
     return outputs
