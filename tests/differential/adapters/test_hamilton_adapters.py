@@ -9,6 +9,7 @@ pool, independent items print in any order).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -97,6 +98,11 @@ def _run(back_end, module, adapters, outputs, inputs):
     return harness.outcome(lambda: harness.builder(back_end, module, adapters).build().execute(outputs, inputs=inputs))
 
 
+def _println() -> default.PrintLn:
+    """Hamilton's PrintLn, printing with flush: a pool worker's buffered output could be lost when it is stopped."""
+    return default.PrintLn(verbosity=2, print_fn=functools.partial(print, flush=True))
+
+
 def _printed(capfd) -> list[str]:
     text = re.sub(r"\d+(\.\d+)?(ms|s|µs|μs)\b", "<time>", capfd.readouterr().out)
     return sorted(line for line in text.splitlines() if line.strip())
@@ -106,7 +112,7 @@ def test_println_prints_the_lines_hamilton_prints(module_from_source, capfd) -> 
     module = module_from_source(CHAIN)
     printed = []
     for engine in ("hamilton", "driver"):
-        outcome = _run(engine, module, [default.PrintLn(verbosity=2)], ["label"], {"x": 2})
+        outcome = _run(engine, module, [_println()], ["label"], {"x": 2})
         assert outcome == ("result", {"label": "value=7"})
         printed.append(_printed(capfd))
     assert printed[1] == printed[0] and len(printed[0]) >= 6  # before and after each of three nodes
@@ -120,13 +126,11 @@ def test_println_under_dynamic_execution_fails_as_in_hamilton(module_from_source
     module = module_from_source(CHAIN)
     theirs = harness.outcome(
         lambda: (
-            harness.builder("hamilton", module, [default.PrintLn(verbosity=2)], dynamic=True)
-            .build()
-            .execute(["label"], inputs={"x": 2})
+            harness.builder("hamilton", module, [_println()], dynamic=True).build().execute(["label"], inputs={"x": 2})
         )
     )
     printed = _printed(capfd)
-    ours = _run(back_end, module, [default.PrintLn(verbosity=2)], ["label"], {"x": 2})
+    ours = _run(back_end, module, [_println()], ["label"], {"x": 2})
     assert ours == theirs == ("error", ("KeyError", "'doubled'"))
     assert _printed(capfd) == printed and any(line.startswith("Executing node: doubled") for line in printed)
 
