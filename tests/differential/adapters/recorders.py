@@ -41,7 +41,8 @@ class Journal:
         self.path = str(path)
 
     def write(self, *call: Any, run_id: str | None = None) -> None:
-        line = json.dumps({"by": self.kind, "run_id": run_id, "call": list(call)}, default=repr, sort_keys=True)
+        record = {"by": self.kind, "run_id": run_id, "call": list(call), "pid": os.getpid()}
+        line = json.dumps(record, default=repr, sort_keys=True)
         with open(self.path, "a") as out:
             out.write(line + "\n")
 
@@ -52,6 +53,11 @@ def read(path: str | Path, kind: str) -> list[list]:
     runs = {line["run_id"] for line in lines if line["run_id"] is not None}
     assert len(runs) <= 1, f"calls of one execute name several runs: {runs}"
     return [line["call"] for line in lines if line["by"] == kind]
+
+
+def processes(path: str | Path, kind: str) -> set[int]:
+    """The ids of the processes that made the calls ``kind`` recorded."""
+    return {json.loads(line)["pid"] for line in Path(path).read_text().splitlines() if json.loads(line)["by"] == kind}
 
 
 def per_node(calls: list[list]) -> dict[str, list[list]]:

@@ -12,6 +12,8 @@ not Hamilton's); ``run_id`` differs per run and is checked to be one per run.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.differential.adapters import harness, recorders
@@ -36,6 +38,8 @@ def test_node_hooks_are_called_per_node_as_hamilton_calls_them(tmp_path, name, b
     calls = recorders.per_node(recorders.read(ours, "node"))
     assert calls == recorders.per_node(recorders.read(theirs, "node"))
     assert calls and all([c[0] for c in seq] == ["before", "after"] for seq in calls.values())
+    if back_end == "processes-everywhere":  # every call was made, and written, in a worker
+        assert os.getpid() not in recorders.processes(ours, "node")
 
 
 def _without_overrides(calls: list[list]) -> list[list]:
