@@ -3,6 +3,9 @@
 #
 #   bash bench/run.sh            # full run: a few minutes; figures for the README
 #   bash bench/run.sh --quick    # smoke run: fewer repeats and sizes
+#   bash bench/run.sh --airflow  # also the Airflow side (issue 11): per-task load, the store, compile and
+#                                # parse, dag.test(), and 100 / 1,000 / 10,000 items on `airflow standalone`
+#                                # (installs the airflow extra; the scheduler part takes about an hour)
 #
 # The first run creates bench/.venv with hamilflow (editable, with the dask extra) and
 # apache-hamilton==1.90.0 (hamilflow's front end depends on apache-hamilton; the benchmark pins
@@ -24,7 +27,7 @@ if [ -z "${BENCH_VENV:-}" ] && [ ! -f "$marker" ]; then
         exit 1
     fi
     "$venv/bin/python" -m pip install --quiet --upgrade pip
-    (cd "$root" && "$venv/bin/python" -m pip install --quiet -e '.[dask]' 'apache-hamilton==1.90.0')
+    (cd "$root" && "$venv/bin/python" -m pip install --quiet -e '.[dask,airflow]' 'apache-hamilton==1.90.0')
     touch "$marker"
 fi
 
@@ -38,15 +41,33 @@ mkdir -p "$here/results"
 kind=run
 latest=latest.txt
 case " $* " in *" --quick "*) kind=quick; latest=quick-latest.txt ;; esac  # smoke runs never replace figures
+airflow=no
+case " $* " in *" --airflow "*) airflow=yes ;; esac
+core_args=()
+for arg in "$@"; do [ "$arg" = "--airflow" ] || core_args+=("$arg"); done
 log="$here/results/$kind-$(date -u +%Y%m%dT%H%M%SZ).txt"
 {
     echo "== bash bench/run.sh $* | $(uname -srm) | $(nproc 2>/dev/null || echo '?') CPUs | $(uptime)"
     cd "$root"
-    "$py" "$here/bench_core.py" "$@"
+    "$py" "$here/bench_core.py" "${core_args[@]}"
     echo
-    "$py" "$here/bench_dynamic.py" "$@"
+    "$py" "$here/bench_dynamic.py" "${core_args[@]}"
     echo
-    "$py" "$here/bench_memory.py" "$@"
+    "$py" "$here/bench_memory.py" "${core_args[@]}"
+    if [ "$airflow" = yes ]; then
+        quick=no
+        case " $* " in *" --quick "*) quick=yes ;; esac
+        echo
+        "$py" "$here/bench_load.py" $([ "$quick" = yes ] && echo "--sizes 10,1000 --repeat 2")
+        echo
+        "$py" "$here/bench_store.py" $([ "$quick" = yes ] && echo "--mb 20 --repeat 2")
+        echo
+        "$py" "$here/bench_compile.py" $([ "$quick" = yes ] && echo "--sizes 1000 --repeat 1")
+        echo
+        "$py" "$here/bench_airflow.py"
+        echo
+        "$py" "$here/bench_scheduler.py" $([ "$quick" = yes ] && echo "--sizes 100")
+    fi
 } 2>&1 | tee "$log"
 cp "$log" "$here/results/$latest"
 echo "== results: $log (copied to bench/results/$latest; JSON in bench/results/*.json)"
