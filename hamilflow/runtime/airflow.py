@@ -68,6 +68,20 @@ def deployment_slots(context: Mapping[str, Any] | None = None) -> int:
     return max(1, min(_core_setting("parallelism", 32), int(per_dag), pool))
 
 
+def _describe_asset_events(context: Mapping[str, Any], result: Any) -> None:
+    """Each Asset the task declares: its event says which artifacts of the run the task wrote (their refs).
+
+    A DAG scheduled on the Asset finds them in ``triggering_asset_events``; Airflow writes the
+    event when the task succeeds.
+    """
+    outlets = getattr(context.get("task"), "outlets", None) or []
+    events = context.get("outlet_events")
+    if not outlets or events is None or not isinstance(result, dict) or "refs" not in result:
+        return
+    for outlet in outlets:
+        events[outlet].extra["hamilflow_refs"] = result["refs"]
+
+
 def _task_log() -> Any:
     """The logger of Airflow's task log (where the task runner logs the traceback); stdlib logging without it."""
     try:
@@ -146,7 +160,9 @@ class CompiledPipeline:
         # a run cleared as a whole may start a new code version (see hamilflow.runtime.code_version)
         cleared = code_version.clear_number.set(int(getattr(context.get("dag_run"), "clear_number", 0) or 0))
         try:
-            return run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
+            result = run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
+            _describe_asset_events(context, result)
+            return result
         except Exception as error:
             # The UI shows the log, not the exception's notes: say first, in one line, what failed where.
             _task_log().error(failure_summary(self.spec, task_name, error))

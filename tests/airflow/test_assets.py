@@ -7,6 +7,7 @@ import pytest
 
 from hamilflow.compiler import CompileError, CompileOptions, compile_pipeline
 from hamilflow.embedded_airflow import load_dag
+from hamilflow.runtime.store import ArtifactStore
 
 pytestmark = pytest.mark.airflow
 
@@ -28,12 +29,15 @@ def test_the_producing_task_declares_its_asset_and_a_run_records_an_event(compil
     assert result.outputs["published"].startswith(str(tmp_path / "daily_orders"))
     with create_session() as session:
         recorded = (
-            session.query(AssetModel.uri, AssetEvent.source_task_id, AssetEvent.source_run_id)
+            session.query(AssetModel.uri, AssetEvent.source_task_id, AssetEvent.source_run_id, AssetEvent.extra)
             .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
             .filter(AssetEvent.source_dag_id == "orders_producer")
             .all()
         )
-    assert [tuple(row) for row in recorded] == [(ASSET, "published", result.run_id)]
+    ref = ArtifactStore.ref("orders_producer", result.run_id, "published")  # where the run's value is
+    assert [tuple(row) for row in recorded] == [
+        (ASSET, "published", result.run_id, {"hamilflow_refs": {"published": ref}})
+    ]
 
 
 def test_a_dag_scheduled_on_asset_uris_waits_for_them(compile_dag) -> None:
