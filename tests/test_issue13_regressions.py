@@ -168,7 +168,6 @@ def test_a_docstring_with_nul_controls_backslashes_and_a_lone_surrogate_makes_a_
     assert "\\x00" in task_doc and "\\ud800" in task_doc and "\0" not in compiled.source
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13, open: render._identifier keeps non-ASCII word characters")
 @pytest.mark.parametrize("dag_id", ["ｔａｓｋ", "a½"])
 def test_a_dag_id_that_is_not_an_ascii_name_still_makes_a_file_that_imports(pipeline_module, tmp_path, dag_id) -> None:
     name = pipeline_module("def a(x: int = 1) -> int:\n    return x\n")

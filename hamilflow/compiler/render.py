@@ -57,8 +57,9 @@ _AMBIGUOUS = {"l", "I", "O"}  # pycodestyle's E741/E743
 
 
 def _identifier(text: str) -> str:
-    """A lower-case Python name for an id: other characters become ``_``."""
-    ident = re.sub(r"\W", "_", text).lower()
+    """A lower-case ASCII Python name for an id: other characters become ``_`` (Python folds some non-ASCII
+    letters, ``ｔａｓｋ`` to ``task``, which could then hide a name the file uses)."""
+    ident = re.sub(r"\W", "_", text, flags=re.ASCII).lower()
     if not ident or ident[0].isdigit():
         ident = "_" + ident
     return ident + "_" if keyword.iskeyword(ident) or ident in _AMBIGUOUS else ident
