@@ -134,3 +134,36 @@ def test_the_items_after_a_failure_in_a_worker_batch_still_run(module_from_sourc
     module = module_from_source(BLOCK.replace("RATIO", '"0"'))
     result = _driver(module, "processes").execute(["kept"], inputs={"n": 300})
     assert result == {"kept": 200}
+
+
+DYING = """
+import os, time
+from hamilton.function_modifiers import tag
+from hamilton.htypes import Collect, Parallelizable
+
+@tag(min_success_ratio="0.5")
+def row(n: int) -> Parallelizable[int]:
+    yield from range(n)
+
+@tag(timeout="2s")
+def checked(row: int) -> int:
+    if row == 2:
+        os._exit(3)  # the worker process dies
+    if row == 4:
+        time.sleep(60)  # past its time limit
+    return row
+
+def total(checked: Collect[int]) -> int:
+    return sum(checked)
+"""
+
+
+def test_a_worker_that_dies_or_overruns_loses_its_item_not_the_run(module_from_source) -> None:
+    module = module_from_source(DYING)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _driver(module, "processes").execute(["total"], inputs={"n": 6})
+    assert result == {"total": 0 + 1 + 3 + 5}
+    (warning,) = [w.message for w in caught if isinstance(w.message, ItemFailuresWarning)]
+    assert [f.index for f in warning.failures] == [(2,), (4,)]
+    assert "NodeTimeoutError" in str(warning.failures[1])

@@ -396,6 +396,9 @@ class Runner:
                     failed = min(getattr(error, "batch_position", 0), len(chunk) - 1)  # the item it was running
                     self._describe_failure(error, chunk[failed])
                     self._returned(chunk[failed : failed + 1], [], error)
+                    if isinstance(error, Exception) and self.policies and self.dropped(chunk[failed], error):
+                        self.state.ready.extend(chunk[:failed] + chunk[failed + 1 :])  # none of their results came back
+                        continue
                     self._cancel(in_flight)
                     raise
                 for instance, result in zip(chunk, batch.outputs):
