@@ -71,9 +71,12 @@ def builder_for(driver_module: Any, module: types.ModuleType, folder: Path) -> A
     return builder
 
 
-def run(builder: Any, module: types.ModuleType, folder: Path) -> Outcome:
+def run(builder: Any, module: types.ModuleType, folder: Path, without_inputs: bool = False) -> Outcome:
     """Build, run (``materialize`` when the module has materializers, else ``execute``), and look at the folder."""
     inputs = module._prepare(folder) if hasattr(module, "_prepare") else {}
+    if without_inputs:  # the files the pipeline reads are gone: a failing run, to compare with Hamilton's
+        for prepared in files_in(folder):
+            (folder / prepared).unlink()
     before = set(files_in(folder))
     dr = builder.build()
     outputs = list(getattr(module, "OUTPUTS", []))
@@ -86,7 +89,7 @@ def run(builder: Any, module: types.ModuleType, folder: Path) -> Outcome:
     return Outcome(normalised(values, folder), normalised(metadata, folder), written)
 
 
-def on_hamilton(name: str, folder: Path) -> Outcome:
+def on_hamilton(name: str, folder: Path, without_inputs: bool = False) -> Outcome:
     """The reference: Apache Hamilton's Driver (dynamic execution, synchronously, when the module has a block)."""
     from hamilton import driver
     from hamilton.execution import executors
@@ -98,10 +101,12 @@ def on_hamilton(name: str, folder: Path) -> Outcome:
         builder = builder.enable_dynamic_execution(allow_experimental_mode=True).with_remote_executor(
             executors.SynchronousLocalTaskExecutor()
         )
-    return run(builder, module, folder)
+    return run(builder, module, folder, without_inputs)
 
 
-def on_hamilflow(name: str, folder: Path, executor: Any = None, everywhere: bool = False) -> Outcome:
+def on_hamilflow(
+    name: str, folder: Path, executor: Any = None, everywhere: bool = False, without_inputs: bool = False
+) -> Outcome:
     """hamilflow's Driver; with ``executor``, blocks run there, and with ``everywhere`` every node is a task there."""
     from hamilflow import driver
     from hamilflow.execution import grouping
@@ -113,7 +118,7 @@ def on_hamilflow(name: str, folder: Path, executor: Any = None, everywhere: bool
         builder = builder.enable_dynamic_execution(allow_experimental_mode=True).with_remote_executor(executor)
         if everywhere:
             builder = builder.with_local_executor(executor).with_grouping_strategy(grouping.GroupNodesIndividually())
-    return run(builder, module, folder)
+    return run(builder, module, folder, without_inputs)
 
 
 def _without_pickle_sizes(metadata: Any) -> Any:

@@ -71,3 +71,29 @@ def test_hamilflow_blocks_on_a_process_pool_read_and_write_as_hamilton(name: str
     actual = harness.on_hamilflow(name, tmp_path / "hamilflow", executors.MultiProcessingExecutor(2))
 
     harness.assert_same_outcome(expected, actual, name, crossed_processes=True)
+
+
+READERS = ["from_csv_replaces_node", "from_parquet_target", "builder_loader", "load_from_csv", "dataloader_decorator",
+           "custom_load_from", "loader_feeds_block"]  # fmt: skip
+
+
+@pytest.mark.parametrize("back_end", ["driver", "processes"])
+@pytest.mark.parametrize("name", READERS)
+def test_a_missing_input_file_fails_as_in_hamilton(name: str, back_end: str, tmp_path) -> None:
+    """The loader's own error (type and message, the run's folder normalised), and nothing written."""
+
+    def failure(run):
+        with pytest.raises(Exception) as info:  # noqa: PT011 - the error is what is compared
+            run()
+        return type(info.value), str(info.value).replace(str(tmp_path / "hamilton"), "<folder>").replace(
+            str(tmp_path / "hamilflow"), "<folder>"
+        )
+
+    expected = failure(lambda: harness.on_hamilton(name, tmp_path / "hamilton", without_inputs=True))
+    pool = executors.MultiProcessingExecutor(2) if back_end == "processes" else None
+    actual = failure(
+        lambda: harness.on_hamilflow(name, tmp_path / "hamilflow", pool, everywhere=True, without_inputs=True)
+    )
+
+    assert actual == expected and issubclass(expected[0], FileNotFoundError)
+    assert not harness.files_in(tmp_path / "hamilflow")
