@@ -14,7 +14,9 @@ way to fail each shard's first try once, whichever worker runs the retry.)
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,11 @@ def test_workers_wrote_nothing_to_local_disk_but_their_own_plan_cache(cluster, r
     for name in WORKERS:
         folder = cluster.root / name
         assert any((folder / "plans").iterdir()), f"{name} never used its own plan cache: did it run tasks?"
+        # no metadata DB is configured on a worker: Airflow's default SQLite file in its home must stay empty
+        default_db = folder / "home" / "airflow.db"
+        if default_db.exists():
+            with contextlib.closing(sqlite3.connect(default_db)) as db:
+                assert db.execute("select name from sqlite_master").fetchall() == [], f"{name} used a metadata DB"
     local_artifacts = [p for p in cluster.root.rglob("*") if p.name in ("hamilflow-artifacts", ".hamilflow")]
     assert not local_artifacts, "artifacts went to a local folder instead of S3"
     objects = cluster.s3.filesystem().find(f"{BUCKET}/artifacts")
