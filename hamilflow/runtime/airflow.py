@@ -82,6 +82,57 @@ def _describe_asset_events(context: Mapping[str, Any], result: Any) -> None:
         events[outlet].extra["hamilflow_refs"] = result["refs"]
 
 
+def dataset_uri(store_url: str, dag_id: str, value: str) -> str:
+    """The lineage dataset of a value the DAG keeps in its artifact store (one per node, across runs).
+
+    >>> dataset_uri("/data/store", "features", "spend"), dataset_uri("s3://lake/hf/", "features", "spend")
+    ('file:///data/store/features/spend', 's3://lake/hf/features/spend')
+    """
+    base = store_url.rstrip("/") if "://" in store_url else "file://" + os.path.abspath(store_url)
+    return f"{base}/{dag_id}/{value}"
+
+
+def _fresh_lineage() -> None:
+    """One lineage collector per task, as a worker's task process has; ``dag.test()`` runs every task in one
+    process, where the (cached) collector would carry one task's lineage into the next."""
+    try:
+        from airflow.sdk.lineage import get_hook_lineage_collector
+    except ImportError:
+        return
+    clear = getattr(get_hook_lineage_collector, "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
+def _report_lineage(spec: PipelineSpec, task_name: str, context: Mapping[str, Any]) -> None:
+    """Tell Airflow's hook-lineage collector what the task read and wrote, for OpenLineage (when installed):
+    the values it read from and wrote to the artifact store, and the Assets it declares (savers' targets).
+
+    Without a lineage reader (no OpenLineage provider, or it is disabled) the collector keeps nothing.
+    """
+    try:
+        from airflow.sdk.lineage import get_hook_lineage_collector
+    except ImportError:
+        return
+    from hamilflow.runtime.task import load, open_store
+
+    collector = get_hook_lineage_collector()
+    if not getattr(collector, "collected_assets", None) and type(collector).__name__ == "NoOpCollector":
+        return
+    task = load(spec).task(task_name)
+    operator = context.get("task")
+    if task is None or operator is None:
+        return
+    url = open_store(spec).url
+    for value in dict.fromkeys(read.value for read in task.reads):
+        collector.add_input_asset(operator, uri=dataset_uri(url, spec.dag_id, value))
+    for value in task.outputs:
+        collector.add_output_asset(operator, uri=dataset_uri(url, spec.dag_id, value))
+    for outlet in getattr(operator, "outlets", None) or []:  # reported in place of the outlets, so again here
+        if getattr(outlet, "uri", None):
+            collector.add_output_asset(operator, uri=outlet.uri)
+
+
 def _task_log() -> Any:
     """The logger of Airflow's task log (where the task runner logs the traceback); stdlib logging without it."""
     try:
@@ -157,11 +208,13 @@ class CompiledPipeline:
 
         external = self.external_values(context)
         slots = deployment_slots(context)
+        _fresh_lineage()
         # a run cleared as a whole may start a new code version (see hamilflow.runtime.code_version)
         cleared = code_version.clear_number.set(int(getattr(context.get("dag_run"), "clear_number", 0) or 0))
         try:
             result = run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
             _describe_asset_events(context, result)
+            _report_lineage(self.spec, task_name, context)
             return result
         except Exception as error:
             # The UI shows the log, not the exception's notes: say first, in one line, what failed where.
