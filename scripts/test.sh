@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-packages.sh
-source scripts/venv.sh airflow,distributed,dask,ray,dev
+source scripts/venv.sh airflow,distributed,lineage,dask,ray,dev
 exec .venv/bin/python -m pytest "$@"
