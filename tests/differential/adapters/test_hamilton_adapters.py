@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from pathlib import Path
 
 import pytest
 from hamilton.lifecycle import default
@@ -98,13 +99,24 @@ def _run(back_end, module, adapters, outputs, inputs):
     return harness.outcome(lambda: harness.builder(back_end, module, adapters).build().execute(outputs, inputs=inputs))
 
 
-def _println() -> default.PrintLn:
-    """Hamilton's PrintLn, printing with flush: a pool worker's buffered output could be lost when it is stopped."""
-    return default.PrintLn(verbosity=2, print_fn=functools.partial(print, flush=True))
+def _print_to(path: str, message: str) -> None:
+    with open(path, "a") as out:
+        out.write(message + "\n")
 
 
-def _printed(capfd) -> list[str]:
-    text = re.sub(r"\d+(\.\d+)?(ms|s|µs|μs)\b", "<time>", capfd.readouterr().out)
+def _println(path: Path | None = None) -> default.PrintLn:
+    """Hamilton's PrintLn; with ``path``, printing into that file (its ``print_fn`` option).
+
+    A file, because a worker of a long-lived pool may have been started before this test
+    captured the output, and so print elsewhere.
+    """
+    if path is None:
+        return default.PrintLn(verbosity=2)
+    return default.PrintLn(verbosity=2, print_fn=functools.partial(_print_to, str(path)))
+
+
+def _lines(text: str) -> list[str]:
+    text = re.sub(r"\d+(\.\d+)?(ms|s|µs|μs)\b", "<time>", text)
     return sorted(line for line in text.splitlines() if line.strip())
 
 
@@ -114,25 +126,30 @@ def test_println_prints_the_lines_hamilton_prints(module_from_source, capfd) -> 
     for engine in ("hamilton", "driver"):
         outcome = _run(engine, module, [_println()], ["label"], {"x": 2})
         assert outcome == ("result", {"label": "value=7"})
-        printed.append(_printed(capfd))
+        printed.append(_lines(capfd.readouterr().out))
     assert printed[1] == printed[0] and len(printed[0]) >= 6  # before and after each of three nodes
 
 
-@pytest.mark.parametrize("back_end", ["dynamic", "processes-everywhere"])
-def test_println_under_dynamic_execution_fails_as_in_hamilton(module_from_source, capfd, back_end) -> None:
+@pytest.mark.parametrize("back_end", ["dynamic", "threads", "processes-everywhere"])
+def test_println_under_dynamic_execution_fails_as_in_hamilton(module_from_source, tmp_path, back_end) -> None:
     """Under dynamic execution a node has a task id; PrintLn (Hamilton 1.90) keys its timer by node and task
     but deletes it by node alone, so the first node's after-hook raises KeyError. hamilflow, in process and
     in pool workers, prints what Hamilton prints up to there, and fails as Hamilton does."""
     module = module_from_source(CHAIN)
+    theirs_log, ours_log = tmp_path / "hamilton.txt", tmp_path / "hamilflow.txt"
     theirs = harness.outcome(
         lambda: (
-            harness.builder("hamilton", module, [_println()], dynamic=True).build().execute(["label"], inputs={"x": 2})
+            harness.builder("hamilton", module, [_println(theirs_log)], dynamic=True)
+            .build()
+            .execute(["label"], inputs={"x": 2})
         )
     )
-    printed = _printed(capfd)
-    ours = _run(back_end, module, [_println()], ["label"], {"x": 2})
+    ours = _run(back_end, module, [_println(ours_log)], ["label"], {"x": 2})
     assert ours == theirs == ("error", ("KeyError", "'doubled'"))
-    assert _printed(capfd) == printed and any(line.startswith("Executing node: doubled") for line in printed)
+    printed = _lines(theirs_log.read_text())
+    assert _lines(ours_log.read_text()) == printed and any(
+        line.startswith("Executing node: doubled") for line in printed
+    )
 
 
 @pytest.mark.parametrize("back_end", ON)

@@ -1,8 +1,10 @@
-"""Lifecycle adapters and savers inside compiled Airflow tasks, against Apache Hamilton (``dag.test()``).
+"""Lifecycle adapters, loaders and savers inside compiled Airflow tasks, against Apache Hamilton (``dag.test()``).
 
-The DAG files run on the session's embedded Airflow (``tests/airflow_fixtures.py``). A compiled
-DAG names its adapters by import path (``compile --adapter``); every task runs with them, so a
-recorder's calls are written by the task that ran each node and read back from a file.
+The DAG files run on the session's embedded Airflow (``tests/airflow_fixtures.py``): the two
+examples' committed DAG files, and DAGs compiled here. A compiled DAG names its adapters and
+materializers by import path (``compile --adapter``, ``--materializer``); every task runs with
+the adapters, so a recorder's calls are written by the task that ran each node and read back
+from a file, and each saver is a task whose files are compared with the ones Hamilton writes.
 """
 
 from __future__ import annotations

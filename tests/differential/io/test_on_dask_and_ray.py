@@ -3,8 +3,8 @@
 Kept few and in one module: a Dask cluster and a Ray instance start once for all of them
 (the module-scoped fixtures of ``tests/test_executors.py``; Ray's start costs seconds). The
 cases are the ones where the most crosses to the workers: loaders and savers writing files from
-workers, savers inside a block, a custom registered adapter, node hooks writing their calls
-from workers, and GracefulErrorAdapter catching item failures there.
+workers, savers inside a block, a custom registered adapter, node and task hooks writing
+their calls from workers, and GracefulErrorAdapter catching item failures there.
 """
 
 from __future__ import annotations
