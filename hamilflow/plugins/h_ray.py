@@ -22,6 +22,7 @@ from __future__ import annotations
 import concurrent.futures
 from typing import Any, Callable
 
+import cloudpickle
 import ray
 from ray.exceptions import RayTaskError
 
@@ -30,9 +31,12 @@ from hamilflow.execution.executors import TaskExecutor
 from hamilflow.execution.portable_errors import portable_error, restore_error
 
 
-def _call(fn: Callable[..., Any], *args: Any) -> Any:
+def _call(blob: bytes) -> bytes:
+    """On a worker: run the call in ``blob`` (cloudpickle bytes, see :meth:`RayTaskExecutor.submit`); its result
+    goes back as cloudpickle bytes too."""
+    fn, args = cloudpickle.loads(blob)
     try:
-        return fn(*args)
+        return cloudpickle.dumps(fn(*args))
     except Exception as error:
         portable = portable_error(error)
         if portable is error:
@@ -65,7 +69,7 @@ class _RayFuture(concurrent.futures.Future):
             return
         error = inner.exception()
         if error is None:
-            self.set_result(inner.result())
+            self.set_result(cloudpickle.loads(inner.result()))
         elif isinstance(error, RayTaskError) and isinstance(error.cause, BaseException):
             self.set_exception(restore_error(error.cause))
         else:
@@ -113,7 +117,9 @@ class RayTaskExecutor(TaskExecutor):
     def submit(self, fn: Callable[..., Any], *args: Any) -> _RayFuture:
         if not ray.is_initialized():
             self.init()
-        return _RayFuture(_remote().remote(fn, *args))
+        # pickled here with cloudpickle, which honours register_pickle_by_value: Ray's own pickler refers to
+        # a function by module and name, which a worker cannot import for a module made at run time
+        return _RayFuture(_remote().remote(cloudpickle.dumps((fn, args))))
 
     def __repr__(self) -> str:
         return f"RayTaskExecutor(num_cpus={self.num_cpus})"
