@@ -19,14 +19,14 @@ runs per task on Airflow unchanged:
 * ``post_task_group`` and ``post_task_expand`` are not called on Airflow: Airflow groups and
   expands the tasks.
 
-Adapters are resolved in each task from the worker's code, so they must import there.
+Adapters are resolved in each task from the worker's code, so they must import there; a path that
+names a factory is called again for each task.
 
     >>> TaskHooks(None, "manual__1", spec, nodes, producer).run((), values, body)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from hamilflow.lifecycle import Lifecycle, TaskCall, hamilton_task_id, task_purpose
@@ -39,14 +39,10 @@ if TYPE_CHECKING:
 Index = tuple[int, ...]
 
 
-@functools.lru_cache(maxsize=32)
-def _adapters(paths: tuple[str, ...]) -> tuple[Any, ...]:
-    return tuple(adapter for path in paths for adapter in adapters_from(path))
-
-
 def lifecycle_of(paths: tuple[str, ...]) -> Lifecycle | None:
-    """The lifecycle of a compiled DAG's adapters (resolved once per worker process), or None without any."""
-    return Lifecycle(_adapters(paths)) if paths else None
+    """The lifecycle of a compiled DAG's adapters, or None without any. Resolved for every task: a path that names
+    a factory gives each task fresh adapters, as a Driver built per run would have."""
+    return Lifecycle([adapter for path in paths for adapter in adapters_from(path)]) if paths else None
 
 
 def has_graph_hooks(lifecycle: Lifecycle | None) -> bool:

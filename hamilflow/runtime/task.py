@@ -218,6 +218,9 @@ def _without_gc() -> Iterator[None]:
 def load(spec: PipelineSpec) -> LoadedPipeline:
     """The loaded pipeline for ``spec``, once per process (again if its modules were re-imported): from the
     worker's plan cache when every file it was built from is unchanged, else built, checked and cached."""
+    if spec.materializers:  # their nodes carry what the factories read when called (paths): made afresh each task
+        with _without_gc():
+            return LoadedPipeline(spec)
     with _without_gc():
         modules = tuple(id(m) for m in import_modules(spec.modules, from_current_folder=False))  # cheap once imported
         key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars, modules)

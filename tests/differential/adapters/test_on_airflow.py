@@ -130,11 +130,6 @@ def test_compiled_materializers_write_what_hamilton_materialize_writes(
     assert all([t.state for t in result.instances(saver)] == ["success"] for saver in savers)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a compiled DAG's materializers are kept in the plan cache under the plan's fingerprint, which does not "
-    "cover their arguments: compiled again with another folder, the workers still write to the first one",
-)
 def test_materializers_compiled_again_with_another_folder_write_there(compile_dag, run_dag, tmp_path, monkeypatch):
     name = "custom_loader_and_saver"
     module = corpus.fresh_module(io_harness.IO_PIPELINES, name)
