@@ -176,7 +176,6 @@ def test_a_dag_id_that_is_not_an_ascii_name_still_makes_a_file_that_imports(pipe
     _import_dag_file(path)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13, open: a param default is not checked against its JSON type")
 @pytest.mark.parametrize(
     "source, params",
     [
@@ -189,7 +188,6 @@ def test_a_param_default_of_the_wrong_type_is_a_compile_error(pipeline_module, s
         _compile(pipeline_module(source), params=params)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13, open: runtime.airflow._core_setting raises int()'s ValueError")
 def test_a_bad_max_map_length_names_the_variable(monkeypatch) -> None:
     from hamilflow.errors import SettingError
     from hamilflow.runtime.airflow import max_map_length

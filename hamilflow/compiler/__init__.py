@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hamilflow.compiler.inputs import check_input_values, classify_inputs, dag_params
+from hamilflow.compiler.inputs import check_input_values, check_param_defaults, classify_inputs, dag_params
 from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text, with_run_hook_tasks
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
 from hamilflow.compiler.render import render
@@ -165,6 +165,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     except GraphError as error:
         raise CompileError(error.problems) from error
     params, context_inputs = classify_inputs(graph, plan, options, problems)
+    check_param_defaults(graph, params, options, problems)
     sources = {name: "config" for name in options.config}
     sources.update({name: "param" for name in params})
     sources.update({name: "Airflow context" for name in context_inputs})

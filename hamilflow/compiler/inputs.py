@@ -117,6 +117,38 @@ def classify_inputs(
     return params, context
 
 
+_VALUES_OF_JSON_TYPE: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "number": (int, float),
+    "string": (str,),
+    "boolean": (bool,),
+    "array": (list, tuple),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def check_param_defaults(graph: FunctionGraph, params: dict[str, Any], options: CompileOptions, problems: list[str]):
+    """A param's default must be of the JSON type its Param declares: Airflow refuses every run that keeps one
+    that is not (``x: int = 1.5``, ``--param seed=eleven``)."""
+    for name, default in params.items():
+        json_type = param_type(graph.nodes[name].type)
+        if json_type is None or default is None:
+            continue
+        kinds = [json_type] if isinstance(json_type, str) else list(json_type)
+        accepted = tuple(t for kind in kinds for t in _VALUES_OF_JSON_TYPE.get(kind, (object,)))
+        if isinstance(default, bool) and "boolean" not in kinds:
+            accepted = ()
+        if not isinstance(default, accepted):
+            where = "--param / the DAG's params" if name in options.params else "the function's default"
+            problems.append(
+                f"input '{name}' ({htypes.type_name(graph.nodes[name].type)}) has the default {default!r} "
+                f"({type(default).__name__}, from {where}), but its DAG param is typed {' or '.join(kinds)}: Airflow "
+                f"would refuse every run that keeps it. Give a default of that type (--param {name}=VALUE), or "
+                "change the annotation."
+            )
+
+
 def dag_params(graph: FunctionGraph, plan: Plan, params: dict[str, Any]) -> list[DagParam]:
     """The DAG's params: each default, typed from the input's annotation, described by who reads it."""
     out = []

@@ -13,6 +13,7 @@ import logging
 import os
 from typing import Any, Mapping
 
+from hamilflow.errors import SettingError
 from hamilflow.runtime import code_version
 from hamilflow.runtime.context import context_value
 from hamilflow.runtime.imports import ImportedCallback
@@ -38,9 +39,15 @@ MAP_INDEX_TEMPLATE = "{{ " + LABEL_VARIABLE + " }}"
 def _core_setting(name: str, default: int) -> int:
     """An integer of Airflow's ``[core]`` section, read on every call: ``AIRFLOW__CORE__<NAME>`` first (it
     overrides airflow.cfg in Airflow too), then the worker's Airflow configuration, else ``default``."""
-    env = os.environ.get(f"AIRFLOW__CORE__{name.upper()}", "").strip()
+    variable = f"AIRFLOW__CORE__{name.upper()}"
+    env = os.environ.get(variable, "").strip()
     if env:
-        return max(1, int(env))
+        try:
+            return max(1, int(env))
+        except ValueError:
+            raise SettingError(
+                f"{variable}={env!r} is not a whole number: set it to one (Airflow's default is {default}) or unset it."
+            ) from None
     try:
         try:  # a worker may have only the task SDK installed
             from airflow.sdk.configuration import conf
