@@ -14,11 +14,12 @@ import os
 from typing import Any, Mapping
 
 from hamilflow.errors import SettingError
-from hamilflow.runtime import code_version
 from hamilflow.runtime.context import context_value
 from hamilflow.runtime.imports import ImportedCallback
 from hamilflow.runtime.spec import PipelineSpec
-from hamilflow.runtime.task import list_block_chunks, run_task
+
+# Importing this module is part of parsing every DAG file, which Airflow does every few seconds: it stays
+# light. The runtime (and through it Hamilton's decorators, pandas, ...) is imported when a task runs.
 
 __all__ = [
     "CompiledPipeline",
@@ -217,6 +218,9 @@ class CompiledPipeline:
         slots = deployment_slots(context)
         _fresh_lineage()
         # a run cleared as a whole may start a new code version (see hamilflow.runtime.code_version)
+        from hamilflow.runtime import code_version
+        from hamilflow.runtime.task import run_task
+
         cleared = code_version.clear_number.set(int(getattr(context.get("dag_run"), "clear_number", 0) or 0))
         try:
             result = run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
@@ -252,4 +256,6 @@ class CompiledPipeline:
         from airflow.sdk import get_current_context
 
         context = get_current_context()
+        from hamilflow.runtime.task import list_block_chunks
+
         return list_block_chunks(self.spec, expander, context["run_id"], max_map_length(), deployment_slots(context))
