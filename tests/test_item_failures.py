@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import pytest
@@ -32,33 +33,6 @@ def total(shifted: Collect[float]) -> float:
 
 def kept(shifted: Collect[float]) -> int:
     return len(shifted)
-"""
-
-NESTED = """
-from hamilton.function_modifiers import tag
-from hamilton.htypes import Collect, Parallelizable
-
-@tag(min_success_ratio="0")
-def region(regions: int) -> Parallelizable[int]:
-    yield from range(regions)
-
-def store(region: int) -> Parallelizable[tuple]:
-    if region == 2:
-        raise RuntimeError("no stores listed for region 2")
-    for s in range(3):
-        yield (region, s)
-
-def sales(store: tuple) -> int:
-    region, s = store
-    if (region, s) == (1, 1):
-        raise KeyError("store 1/1 closed")
-    return 10 * region + s
-
-def region_sales(sales: Collect[int]) -> int:
-    return sum(sales)
-
-def all_sales(region_sales: Collect[int]) -> list:
-    return region_sales
 """
 
 
@@ -105,8 +79,8 @@ def test_too_few_successes_fail_the_run_naming_every_failed_item(module_from_sou
 
 
 @pytest.mark.parametrize("executor", ["sync", "processes"])
-def test_a_failure_in_an_inner_block_without_a_policy_drops_the_outer_item(module_from_source, executor) -> None:
-    module = module_from_source(NESTED)
+def test_a_failure_in_an_inner_block_without_a_policy_drops_the_outer_item(executor) -> None:
+    module = importlib.import_module("tests.resources.airflow.lossy")  # also run on Airflow, by its tests
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = _driver(module, executor).execute(["all_sales"], inputs={"regions": 4})

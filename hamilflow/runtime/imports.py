@@ -59,13 +59,7 @@ def adapters_from(path: str) -> list[Any]:
                 "adapter: name an adapter "
                 "instance, or a function of no argument that returns one (or a list of them)."
             )
-        try:
-            found = found()
-        except TypeError as error:
-            raise SettingError(
-                f"adapter {path!r} could not be called without arguments ({error}): name an adapter instance, "
-                "or a function of no argument that returns one (or a list of them)."
-            ) from error
+        found = _called(found, f"adapter {path!r}", "an adapter instance (or a list of them)")
     adapters = list(found) if isinstance(found, (list, tuple)) else [found]
     wrong = [type(a).__name__ for a in adapters if not is_lifecycle_adapter(a)]
     if wrong or not adapters:
@@ -85,13 +79,7 @@ def materializers_from(path: str) -> list[Any]:
     kinds = (materialization.MaterializerFactory, materialization.ExtractorFactory)
     found = resolve(path, "materializer")
     if callable(found) and not isinstance(found, kinds):
-        try:
-            found = found()
-        except TypeError as error:
-            raise SettingError(
-                f"materializer {path!r} could not be called without arguments ({error}): name a list of to.*/from_.* "
-                "materializers, or a function of no argument that returns one."
-            ) from error
+        found = _called(found, f"materializer {path!r}", "a list of to.*/from_.* materializers")
     items = list(found) if isinstance(found, (list, tuple)) else [found]
     wrong = [type(m).__name__ for m in items if not isinstance(m, kinds)]
     if wrong or not items:
@@ -100,6 +88,17 @@ def materializers_from(path: str) -> list[Any]:
             "hamilton.io.materialization's to.* and from_.* (e.g. to.parquet(id=..., dependencies=[...], path=...))."
         )
     return items
+
+
+def _called(factory: Callable[[], Any], what: str, expected: str) -> Any:
+    """What a factory named by path returns; a SettingError saying what to name when it needs arguments."""
+    try:
+        return factory()
+    except TypeError as error:
+        raise SettingError(
+            f"{what} could not be called without arguments ({error}): name {expected}, or a function of no "
+            "argument that returns one."
+        ) from error
 
 
 def _short(found: Any) -> str:
