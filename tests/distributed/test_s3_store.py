@@ -147,12 +147,6 @@ def _peak_while(action) -> int:
         tracemalloc.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store defect: on fsspec object stores put() pickles the whole artifact into memory and joins it "
-    "into one bytes object (codec/signing _encode, then fs.pipe_file) instead of streaming it to S3 in parts "
-    "as it streams to a local file: a large artifact costs twice its size in the worker's memory",
-)
 def test_a_large_artifact_is_streamed_to_s3(url):
     store = ArtifactStore(url, secret=SECRET)
     value = np.arange(SIZE // 8, dtype=np.int64)
@@ -162,12 +156,6 @@ def test_a_large_artifact_is_streamed_to_s3(url):
     assert peak < SIZE // 2, f"put held {peak / SIZE:.2f}x the artifact's size in memory"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store defect: on fsspec object stores get() reads the whole object with fs.cat_file and then copies "
-    "each out-of-band buffer out of it (an immutable bytes object cannot back writable arrays), so a large "
-    "artifact costs twice its size in memory where a local read maps the file and copies nothing",
-)
 def test_a_large_artifact_is_streamed_from_s3(url):
     store = ArtifactStore(url, secret=SECRET)
     value = np.arange(SIZE // 8, dtype=np.int64)
