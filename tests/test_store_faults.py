@@ -343,3 +343,22 @@ def test_signed_artifact_copied_to_another_namespace_is_refused(tmp_path: Path) 
         green.get(ref)
     assert ref in str(info.value) and "blue" in str(info.value)
     assert calls == []
+
+
+def test_spool_files_left_by_a_killed_process_are_swept_and_live_ones_kept(tmp_path) -> None:
+    """A remote store streams through local spool files; a killed writer's stay behind until a later sweep."""
+    from hamilflow.runtime.store import artifact
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    old = time.time() - 2 * artifact._SPOOL_MAX_AGE
+    left = tmp_path / f"{dead_pid}.abc.pkl"
+    mine = tmp_path / f"{os.getpid()}.def.pkl"
+    young = tmp_path / f"{dead_pid}.ghi.pkl"
+    for path in (left, mine, young):
+        path.write_bytes(b"x" * 10)
+    for path in (left, mine):
+        os.utime(path, (old, old))
+    artifact._sweep_spool(str(tmp_path), time.time() - artifact._SPOOL_MAX_AGE)
+    assert not left.exists()  # old, and its process is gone
+    assert mine.exists() and young.exists()  # this process's own, and one that may still be in use

@@ -457,8 +457,40 @@ class ArtifactStore(_Sealing, _TempSweeping):
             self._fs.rm(base, recursive=True)
 
 
+_SPOOL_SWEEP_EVERY = 200  # spool files made by this process between two sweeps of the folder
+_SPOOL_MAX_AGE = 3600.0  # a spool file older than this whose process is gone was left by a killed worker
+_spooled = 0
+
+
 def _spool_path() -> str:
-    """A fresh local file name for an artifact on its way to or from a remote store (streamed through it)."""
+    """A fresh local file name for an artifact on its way to or from a remote store (streamed through it).
+
+    Now and then (and at a process's first use) the folder loses the files that killed processes left: those
+    older than an hour whose process no longer runs.
+    """
+    global _spooled
     folder = os.path.join(tempfile.gettempdir(), f"hamilflow-spool-{os.getuid() if hasattr(os, 'getuid') else 0}")
     os.makedirs(folder, mode=0o700, exist_ok=True)
+    if _spooled % _SPOOL_SWEEP_EVERY == 0:
+        _sweep_spool(folder, time.time() - _SPOOL_MAX_AGE)
+    _spooled += 1
     return os.path.join(folder, f"{os.getpid()}.{os.urandom(12).hex()}.pkl")
+
+
+def _sweep_spool(folder: str, older_than: float) -> None:
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(entry.name.split(".", 1)[0])
+                if pid != os.getpid() and entry.stat().st_mtime < older_than and not _alive(pid):
+                    os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
