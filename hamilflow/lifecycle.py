@@ -147,13 +147,8 @@ def hamilton_task_id(task: str, path: tuple[str, ...], index: tuple[int, ...], p
     """
     if not path:
         return task
-    return f"{spawning_task_id(path, index, producer)}.{index[-1]}.{task}"
-
-
-def spawning_task_id(path: tuple[str, ...], index: tuple[int, ...], producer: Mapping[str, str]) -> str | None:
-    """The id of the instance that opened the block of an instance at ``path`` and ``index`` (None at the top level,
-    as in Hamilton, collecting tasks included)."""
-    return hamilton_task_id(producer[path[-1]], path[:-1], index[:-1], producer) if path else None
+    opener = producer[path[-1]]
+    return f"{hamilton_task_id(opener, path[:-1], index[:-1], producer)}.{index[-1]}.{task}"
 
 
 def task_purpose(spec: TaskSpec) -> NodeGroupPurpose:

@@ -77,7 +77,7 @@ from hamilflow.execution.plan import ReadKind, gather_inputs
 from hamilflow.execution.portable_errors import restore_error
 from hamilflow.execution.progress import Progress
 from hamilflow.execution.units import TaskProgram, run_batch
-from hamilflow.lifecycle import TaskCall, hamilton_task_id, spawning_task_id, task_purpose
+from hamilflow.lifecycle import TaskCall, hamilton_task_id, task_purpose
 
 if TYPE_CHECKING:
     from hamilflow.base import HamiltonGraphAdapter
@@ -161,7 +161,10 @@ class Runner:
         """The instance that opened this instance's block (None at the top level, collecting tasks too, as in
         Hamilton)."""
         name, index = instance
-        return spawning_task_id(self.specs[name].path, index, self.plan.producer)
+        path = self.specs[name].path
+        return (
+            hamilton_task_id(self.plan.producer[path[-1]], path[:-1], index[:-1], self.plan.producer) if path else None
+        )
 
     def task_call(self, instance: Instance, inputs: Mapping[str, Any]) -> TaskCall:
         return TaskCall(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from hamilflow.lifecycle import Lifecycle, TaskCall, hamilton_task_id, spawning_task_id, task_purpose
+from hamilflow.lifecycle import Lifecycle, TaskCall, hamilton_task_id, task_purpose
 from hamilflow.runtime.imports import adapters_from
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ class TaskHooks:
         if not self.sees_tasks:
             body(self.lifecycle, task_id)
             return
-        spawning = spawning_task_id(self.spec.path, index, self.producer)
+        path = self.spec.path
+        spawning = hamilton_task_id(self.producer[path[-1]], path[:-1], index[:-1], self.producer) if path else None
         call = TaskCall(self.run_id, task_id, task_purpose(self.spec), spawning, dict(values))
         lifecycle = self.lifecycle
         lifecycle.task_submitted(call, self.nodes)

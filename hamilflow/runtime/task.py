@@ -251,7 +251,6 @@ class TaskRun:
         self._lost: dict[tuple[str, Index], ItemFailure] = {}  # blocks that never opened: their item was dropped
         self.saved: dict[str, list[Any]] = {}  # what each saver node of the task wrote, per scope: its target
         self._keys: KeyBuilder | None = None  # cache keys, when the DAG caches results
-        self._cache_settings: CacheSettings | None = None
         self.items = ItemReader(self.store, pipeline.spec.dag_id, run_id)
 
     def ref(self, node: str, index: Index) -> str:
@@ -306,9 +305,9 @@ class TaskRun:
             return None
         if self._keys is None:  # keys need the whole graph: built once per task, only with a cache
             self._keys = KeyBuilder(self.pipeline.graph, self.external, self.item_count)
-            self._cache_settings = CacheSettings.from_dict({**setting, "url": self.store.url})
+        settings = CacheSettings.from_dict({**setting, "url": self.store.url})
         keys = {n.name: self._keys.key(n.name, index) for n in nodes}
-        return task_cache(self._cache_settings, keys, {n.name: n.tags for n in nodes})
+        return task_cache(settings, keys, {n.name: n.tags for n in nodes})
 
     # ---------------------------------------------------------------- running
     def run(

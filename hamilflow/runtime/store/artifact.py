@@ -98,14 +98,11 @@ class ArtifactStore(_Sealing, _TempSweeping):
         self._unsynced: list[str] = []  # artifacts written with sync=False, made durable by sync()
         self._folders: set[str] = set()  # folders this store made or found, so a batch makes each once
         self._fs: Any = None
-        self._protocols: frozenset[str] = frozenset()  # the fsspec protocols of a remote store
         url = url.removeprefix("file://")
         if "://" in url:
             import fsspec  # lazy: local stores do not need it
 
             self._fs, root = fsspec.core.url_to_fs(url)
-            protocol = self._fs.protocol
-            self._protocols = frozenset({protocol} if isinstance(protocol, str) else protocol)
             self._root = root.rstrip("/")
             self.url = url
         else:
@@ -212,11 +209,13 @@ class ArtifactStore(_Sealing, _TempSweeping):
         """s3fs reads a file of less than two parts (100 MB by default) whole, and sends up to ten parts at once:
         parts of 5 MB (the least S3 takes), one at a time, keep an upload's memory small whatever the artifact's
         size (0.3x of a 48 MB array where 8 MB parts two at a time held 0.95x), at the cost of parallel parts."""
-        return {"chunksize": 5 << 20, "max_concurrency": 1} if self._protocols & {"s3", "s3a"} else {}
+        protocols = {self._fs.protocol} if isinstance(self._fs.protocol, str) else set(self._fs.protocol)
+        return {"chunksize": 5 << 20, "max_concurrency": 1} if protocols & {"s3", "s3a"} else {}
 
     def _object_store(self) -> bool:
         """Whether this fsspec store is an object store (s3, gcs, azure), whose uploads appear whole or not at all."""
-        return bool(self._protocols & _ATOMIC_PUT_PROTOCOLS)
+        protocols = {self._fs.protocol} if isinstance(self._fs.protocol, str) else set(self._fs.protocol)
+        return bool(protocols & _ATOMIC_PUT_PROTOCOLS)
 
     def put_many(self, items: Iterable[tuple[str, Any]]) -> list[str]:
         """``put`` each ``(ref, value)``, then make them all durable with one :meth:`sync`."""
