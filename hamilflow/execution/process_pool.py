@@ -23,6 +23,7 @@ sentinel at once, and looks at the slots a few times a second while work runs.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import ctypes
 import multiprocessing
 import multiprocessing.connection
@@ -31,6 +32,7 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import cloudpickle
@@ -163,6 +165,29 @@ def _worker_main(
         results.send_bytes(answer)
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold a Ctrl-C that arrives while a worker is being started; raise it once the worker has started.
+
+    A fork runs the interpreter's at-fork callbacks (the logging module's lock release among them),
+    and a KeyboardInterrupt raised inside one is printed and dropped: the run went on as if Ctrl-C
+    had never been pressed. Python handles signals in the main thread only, so there is nothing to
+    hold elsewhere.
+    """
+    handler = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(handler):
+        yield
+        return
+    pressed: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, handler)
+        if pressed:
+            signal.raise_signal(signal.SIGINT)
+
+
 class _Worker:
     def __init__(self, context: Any, run: Callable[[bytes], bytes], default_limit: float | None) -> None:
         self.slot = _Slot(context)
@@ -257,8 +282,9 @@ class ProcessPool(concurrent.futures.Executor):
             if worker is None:
                 if len(self._workers) >= self._max_workers or not (may_start or not self._workers):
                     return
-                worker = _Worker(self._context, self._run, self._default_limit)
-                self._workers.append(worker)
+                with _ctrl_c_held():  # raised once the worker is listed, so the pool stops it with the rest
+                    worker = _Worker(self._context, self._run, self._default_limit)
+                    self._workers.append(worker)
                 self._wake()
             future, payload = self._pending.popleft()
             if not future.set_running_or_notify_cancel():
