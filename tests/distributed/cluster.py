@@ -38,6 +38,7 @@ from tests.scheduler.conftest import (
     BIN,
     PASSWORD,
     REPO,
+    SQLITE_SETTINGS,
     USER,
     AirflowError,
     AirflowServer,
@@ -252,6 +253,7 @@ class CeleryCluster(AirflowServer):
             AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="60",
             AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
             AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT="300",
+            **SQLITE_SETTINGS,
         )
         return env
 
@@ -307,6 +309,7 @@ class CeleryCluster(AirflowServer):
         )
         if migrate.returncode:
             raise AirflowError(f"airflow db migrate failed:\n{migrate.stdout[-3000:]}\n{migrate.stderr[-3000:]}")
+        self._write_ahead_log()
         airflow = [
             self._service(part, [str(BIN / "airflow"), part], self.root, env)
             for part in ("api-server", "scheduler", "dag-processor")
@@ -314,6 +317,16 @@ class CeleryCluster(AirflowServer):
         self._wait("the Airflow api-server, scheduler and dag processor", self.healthy, [*airflow, *workers])
         self._wait("both Celery workers", lambda: self.workers_ready(workers), workers)
         self.process = airflow[0].process  # for AirflowServer's helpers that look at the server process
+
+    def _write_ahead_log(self) -> None:
+        """Put the SQLite metadata DB in WAL mode (kept in the file), so the API's reads never wait for the
+        scheduler's writes nor block them: three processes share the DB here, where a deployment has Postgres."""
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(self.home / "airflow.db")) as db:
+            mode = db.execute("pragma journal_mode=wal").fetchone()[0]
+        if mode != "wal":
+            raise AirflowError(f"the metadata DB stayed in journal mode {mode!r}")
 
     def _start_redis(self) -> None:
         binary = redis_server()

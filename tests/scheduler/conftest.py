@@ -36,6 +36,12 @@ STARTUP_TIMEOUT = float(os.environ.get("HAMILFLOW_STANDALONE_TIMEOUT", "240"))
 RUN_TIMEOUT = 240.0  # seconds one DAG run may take on a busy 2-core machine
 USER, PASSWORD = "admin", "hamilflow-test-admin"
 TERMINAL = {"success", "failed"}
+# The metadata DB is SQLite: a writer waits up to a minute for the one write lock (Python's default
+# is 5 s, which a scheduler transaction on a loaded 2-core machine can outlast) instead of failing.
+SQLITE_SETTINGS = {
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "tests.scheduler.sqlite_db.CONNECT_ARGS",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "tests.scheduler.sqlite_db.CONNECT_ARGS_ASYNC",
+}
 
 
 def free_port() -> int:
@@ -95,6 +101,7 @@ class AirflowServer:
             # Airflow binds them on every interface (serve_logs has no host setting); they require a JWT.
             AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
             AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
+            **SQLITE_SETTINGS,
             HAMILFLOW_STORE_URL=str(self.store),
             PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
             PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
@@ -220,8 +227,7 @@ class AirflowServer:
                 timeout=60,
                 **kwargs,
             )
-            # SQLite allows one writer: a write that meets the scheduler's transaction gets 503; try again
-            if response.status_code != 503 or "locked" not in response.text or attempt == 9:
+            if not _database_busy(response) or attempt == 9:
                 break
             time.sleep(1 + attempt)
         if response.status_code not in expect:
@@ -250,7 +256,14 @@ class AirflowServer:
         payload = {"logical_date": None, "conf": conf or {}, **body}
         if run_id:
             payload["dag_run_id"] = run_id
-        return self.api("POST", f"/dags/{dag_id}/dagRuns", json=payload)["dag_run_id"]
+        created = self.api("POST", f"/dags/{dag_id}/dagRuns", json=payload, expect=(200, 409) if run_id else (200,))
+        if created.get("dag_run_id") == run_id or not run_id:
+            return created["dag_run_id"]
+        # 409: an earlier attempt of this request did commit before its answer failed; the run must be that one
+        existing = self.run(dag_id, run_id)
+        if existing.get("conf") != payload["conf"]:
+            raise AirflowError(f"run {dag_id}/{run_id} exists already with conf {existing.get('conf')!r}")
+        return run_id
 
     def run(self, dag_id: str, run_id: str) -> dict:
         return self.api("GET", f"/dags/{dag_id}/dagRuns/{_quote(run_id)}")
@@ -286,6 +299,18 @@ class AirflowServer:
         """Task states of a run, for assertion messages."""
         tis = self.task_instances(dag_id, run_id)
         return ", ".join(f"{t['task_id']}[{t['map_index']}]={t['state']}(try {t['try_number']})" for t in tis)
+
+
+def _database_busy(response: Any) -> bool:
+    """An answer that means the metadata DB was busy and nothing was written: worth the same request again.
+
+    SQLite allows one writer at a time; a request that waits past the connection's timeout for the
+    scheduler's transaction fails with "database is locked", which the api-server answers with a
+    500 ("Database error", its handler for any SQLAlchemy error) or a 503, after rolling back.
+    """
+    if response.status_code == 503:
+        return "locked" in response.text
+    return response.status_code == 500 and '"Database error"' in response.text
 
 
 def _quote(run_id: str) -> str:
