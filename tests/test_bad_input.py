@@ -89,6 +89,15 @@ def alone(action: Callable[[], Any]) -> Call:
     return lambda modules: action()
 
 
+def compiled(**options: Any) -> Call:
+    """``compile_pipeline(CompileOptions(modules, dag_id="d", **options))``: the DAG file's text, nothing written."""
+    from hamilflow.compiler import CompileOptions, compile_pipeline
+
+    return lambda modules: compile_pipeline(
+        CompileOptions(modules=[m.__name__ for m in modules], dag_id="d", **options)
+    )
+
+
 def command(*argv: str) -> Call:
     """The ``hamilflow`` command's handler, with ``{module}`` standing for the first module's name."""
 
@@ -1444,7 +1453,31 @@ COMMAND = [
     ),
 ]
 
-CASES = GRAPH + DRIVER + REQUEST + RUNTIME + QUERIES + BUILDER + EXECUTORS + COMMAND
+COMPILE = [
+    Case(
+        "compile-a-block-that-is-never-collected",
+        """
+from hamilflow.htypes import Parallelizable
+
+
+def item(items: list) -> Parallelizable[int]:
+    return items
+
+
+def squared(item: int) -> int:
+    return item * item
+""",
+        compiled(),
+        GraphError,  # a CompileError
+        what="the Parallelizable block of 'item' (bad_compile_a_block_that_is_never_collected.item (line 4)) is "
+        "never collected: no function takes 'squared' as Collect[...]",
+        where="bad_compile_a_block_that_is_never_collected.item (line 4)",
+        fix="Add a function that collects a node of the block (e.g. `def total(squared: Collect[...]) -> ...`), "
+        "or request only nodes outside it",
+    ),
+]
+
+CASES = GRAPH + DRIVER + REQUEST + RUNTIME + QUERIES + BUILDER + EXECUTORS + COMMAND + COMPILE
 PENDING = {case.id for case in RUNTIME}  # pass once node_runner.py calls items_of
 
 

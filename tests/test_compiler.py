@@ -538,3 +538,25 @@ def test_a_misplaced_or_bad_items_per_task_tag_is_a_compile_error(pipeline_modul
     )
     message = _problems(name, params={"x": 1})
     assert "@tag(airflow_items_per_task=" in message and f"'{tagged}'" in message and expected in message
+
+
+def test_a_block_never_collected_is_refused_unless_only_nodes_outside_it_are_requested(pipeline_module) -> None:
+    name = pipeline_module(
+        """
+        from hamilflow.htypes import Parallelizable
+
+        def item(items: list) -> Parallelizable[int]:
+            return items
+
+        def squared(item: int) -> int:
+            return item * item
+
+        def other(items: list) -> int:
+            return len(items)
+        """
+    )
+    # the default outputs (the leaves) would silently leave the block's functions out of the DAG
+    message = _problems(name)
+    assert f"the Parallelizable block of 'item' ({name}.item (line 4)) is never collected" in message
+    assert "def total(squared: Collect[...])" in message and "request only nodes outside it" in message
+    assert "def other():" in _compile(name, final_vars=["other"], params={"items": [1]})

@@ -25,7 +25,7 @@ import ast
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hamilflow.compiler.inputs import check_input_values, check_param_defaults, classify_inputs, dag_params
 from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text, with_run_hook_tasks
@@ -38,6 +38,9 @@ from hamilflow.execution.plan import Plan, build_plan
 from hamilflow.frontend import import_modules
 from hamilflow.materializers import pipeline_graph, saver_ids
 from hamilflow.runtime.spec import PipelineSpec
+
+if TYPE_CHECKING:
+    from hamilflow.graph import FunctionGraph
 
 __all__ = [
     "CompileOptions",
@@ -135,6 +138,27 @@ def _with_graph_hook_tasks(tasks: list, adapters: list[str], nodes: set[str], pr
     return with_run_hook_tasks(tasks, STARTED_TASK, FINISHED_TASK) if needed and not problems else tasks
 
 
+def _uncollected_blocks(graph: FunctionGraph) -> list[str]:
+    """The expanders whose blocks no ``Collect[...]`` parameter closes, in the graph's order."""
+    value_path = graph.blocks.value_path
+    collected = {value_path(p, graph.nodes)[-1] for node in graph.nodes.values() for p in node.collect_params}
+    return [e for e in graph.blocks.expanders if e not in collected]
+
+
+def _uncollected(graph: FunctionGraph, expander: str) -> str:
+    """The problem with a block that is never collected: its nodes would run for nothing, and no task ends it."""
+    inside = [n for n in graph.order if graph.blocks.path_of(n)[-1:] == (expander,)]  # directly in it
+    example = inside[-1] if inside else expander
+    listed = ", ".join(f"'{n}'" for n in inside[:5]) + (f" and {len(inside) - 5} more" if len(inside) > 5 else "")
+    return (
+        f"the Parallelizable block of '{expander}' ({graph.nodes[expander].where}) is never collected: "
+        + (f"no function takes {listed} as Collect[...]" if inside else "no function takes its items as Collect[...]")
+        + ", so its items would be computed and dropped, and the DAG would have no task that waits for them. "
+        f"Add a function that collects a node of the block (e.g. `def total({example}: Collect[...]) -> ...`), "
+        "or request only nodes outside it (--output-var NAME, or final_vars=[...])."
+    )
+
+
 def compile_pipeline(options: CompileOptions) -> CompiledDag:
     """Compile the pipeline described by ``options``; raises :class:`CompileError` listing every problem."""
     problems: list[str] = []
@@ -152,6 +176,10 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     except SettingError as error:
         raise CompileError([str(error)]) from error
     savers = saver_ids(options.materializers)  # a configured saver runs in every DAG run: it is an output
+    if not options.final_vars:  # the default outputs leave out the nodes of a block: each must be collected
+        problems = [_uncollected(graph, expander) for expander in _uncollected_blocks(graph)]
+        if problems:
+            raise CompileError(problems)
     final_vars = list(options.final_vars) or [v for v in graph.leaves() if v not in savers]
     final_vars += [s for s in savers if s not in final_vars]
     if not final_vars:
