@@ -83,6 +83,8 @@ def test_tags_become_task_settings_and_docstrings_task_docs(compile_dag) -> None
     assert raw.doc_md.startswith("Raw rows from a *slow* source.\n\nRetried, pooled and queued.")
     cleaned = dag.get_task("cleaned")
     assert cleaned.retry_exponential_backoff and cleaned.max_active_tis_per_dag == 2
+    assert cleaned.max_retry_delay == datetime.timedelta(minutes=10)
+    assert (cleaned.pool_slots, cleaned.weight_rule) == (2, "upstream")
     plain = dag.get_task("plain")
     assert plain.retries == 0 and plain.pool == "default_pool"  # DAG defaults where no tag says otherwise
     assert "`tests.resources.airflow.tagged.plain`" in plain.doc_md
@@ -154,6 +156,57 @@ def test_an_owner_and_a_trigger_rule_by_tag(compile_dag, pipeline_source) -> Non
     _, dag = load_dag(compile_dag(name, "owned"))
     task = dag.get_task("answer")
     assert task.owner == "alice" and task.trigger_rule == "none_failed_min_one_success"
+
+
+def test_a_projects_params_and_config_reach_the_compiled_dag(run_dag, tmp_path) -> None:
+    from hamilflow.compiler import compile_pipeline
+    from hamilflow.project_config import read_project_text
+
+    project = read_project_text(
+        f"""
+        [tool.hamilflow]
+        dags_folder = "{tmp_path}"
+
+        [tool.hamilflow.dags.configured_sum]
+        modules = ["tests.resources.airflow.configured"]
+        params = {{ size = 5 }}
+        config = {{ method = "sum" }}
+
+        [tool.hamilflow.dags.configured_max]
+        modules = ["tests.resources.airflow.configured"]
+        params = {{ size = 4 }}
+        config = {{ method = "max" }}
+        """.replace("\n        ", "\n"),
+        "pyproject.toml",
+    )
+    summaries = {}
+    for dag_id, options in project.dags.items():
+        path = compile_pipeline(options).write()
+        _, dag = load_dag(path)
+        assert dag.params["size"] == options.params["size"]  # a DAG param, with the project's default
+        summaries[dag_id] = run_dag(path).outputs["summary"]
+    # the config chose which variant of summary each DAG runs: sum(1..5) and max(1..4)
+    assert summaries == {"configured_sum": 15, "configured_max": 4}
+
+
+def test_failure_callbacks_of_the_dag_and_of_its_tasks_run_when_a_node_fails(
+    compile_dag, run_dag, pipeline_source, tmp_path, monkeypatch
+) -> None:
+    name = pipeline_source(
+        "def fine() -> int:\n    return 1\n\n\ndef broken(fine: int) -> int:\n    raise RuntimeError('no rows today')\n"
+    )
+    path = compile_dag(
+        name,
+        "failing_with_callbacks",
+        on_failure_callback="tests.resources.airflow.callbacks:record_dag",
+        default_args={"on_failure_callback": "tests.resources.airflow.callbacks:record"},
+    )
+    calls = tmp_path / "callbacks.txt"
+    monkeypatch.setenv("HAMILFLOW_TEST_CALLBACKS", str(calls))
+    result = run_dag(path, expect="failed")
+
+    assert [t.state for t in result.instances("broken")] == ["failed"]
+    assert sorted(calls.read_text().splitlines()) == ["dag failed failing_with_callbacks", "failed broken"]
 
 
 @pytest.fixture

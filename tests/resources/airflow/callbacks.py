@@ -24,3 +24,10 @@ class Quiet(api.NodeExecutionHook):
 
 def printers() -> list:
     return [Quiet()]
+
+
+def record_dag(context) -> None:
+    """Append ``dag <state> <dag id>`` to $HAMILFLOW_TEST_CALLBACKS (a DAG's success or failure callback)."""
+    run = context["dag_run"]
+    with open(os.environ["HAMILFLOW_TEST_CALLBACKS"], "a") as fh:
+        fh.write(f"dag {getattr(run.state, 'value', run.state)} {run.dag_id}\n")

@@ -19,7 +19,14 @@ def raw(size: int = 3) -> list:
     return list(range(size))
 
 
-@tag(airflow_retry_exponential_backoff="true", airflow_max_active_tis_per_dag="2", owner="data")
+@tag(
+    airflow_retry_exponential_backoff="true",
+    airflow_max_active_tis_per_dag="2",
+    airflow_max_retry_delay="10m",
+    airflow_pool_slots="2",
+    airflow_weight_rule="upstream",
+    owner="data",
+)
 def cleaned(raw: list) -> list:
     """Rows without odd numbers."""
     return [r for r in raw if r % 2 == 0]
