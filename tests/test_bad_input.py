@@ -1475,6 +1475,15 @@ def squared(item: int) -> int:
         fix="Add a function that collects a node of the block (e.g. `def total(squared: Collect[...]) -> ...`), "
         "or request only nodes outside it",
     ),
+    Case(
+        "compile-without-the-config-key-of-a-config-when",
+        VARIANTS,
+        compiled(),
+        GraphError,  # a CompileError
+        what="'score' is defined only by @config.when functions, and this config selects none of them (mode not set)",
+        where="required by 'report' (bad_compile_without_the_config_key_of_a_config_when.report (line 14))",
+        fix="When compiling: --config mode=fast",
+    ),
 ]
 
 CASES = GRAPH + DRIVER + REQUEST + RUNTIME + QUERIES + BUILDER + EXECUTORS + COMMAND + COMPILE

@@ -560,3 +560,51 @@ def test_a_block_never_collected_is_refused_unless_only_nodes_outside_it_are_req
     assert f"the Parallelizable block of 'item' ({name}.item (line 4)) is never collected" in message
     assert "def total(squared: Collect[...])" in message and "request only nodes outside it" in message
     assert "def other():" in _compile(name, final_vars=["other"], params={"items": [1]})
+
+
+VARIANTS = """
+from hamilton.function_modifiers import config
+
+@config.when(mode="fast")
+def score__fast() -> int:
+    return 1
+
+@config.when(mode="exact")
+def score__exact() -> int:
+    return 2
+
+def report(score: int{default}) -> str:
+    return f"score {{score}}"
+"""
+
+
+def test_a_config_key_missing_at_compile_names_the_key_and_the_variants_not_a_param(pipeline_module) -> None:
+    name = pipeline_module(VARIANTS.format(default=""))
+    message = _problems(name)
+    assert "input 'score', required by 'report'" in message
+    assert "(mode not set)" in message
+    assert f"{name}.score__fast (line 4) needs mode='fast'; {name}.score__exact (line 8) needs mode='exact'" in message
+    assert "When compiling: --config mode=fast" in message
+    assert "has no value: give the DAG param a default" not in message  # the old answer: a param named after a node
+    # a config that selects another value says what it has
+    assert "(the config has mode='slow')" in _problems(name, config={"mode": "slow"})
+    assert _compile(name, config={"mode": "fast"})
+    assert '"score": Param(5' in _compile(name, params={"score": 5})  # asked for explicitly: a param it is
+
+
+def test_a_deselected_input_with_a_default_makes_no_param_and_the_default_applies_as_in_the_driver(
+    pipeline_module, tmp_path
+) -> None:
+    from hamilflow import base, driver
+    from hamilflow.errors import HamilflowWarning
+    from hamilflow.runtime.task import read_outputs, run_task
+
+    name = pipeline_module(VARIANTS.format(default=" = 3"))
+    with pytest.warns(HamilflowWarning, match=r"input 'score', read by 'report'.*\(mode not set\).*--config mode=fast"):
+        compiled = compile_pipeline(
+            CompileOptions(modules=[name], dag_id="d", store_url=str(tmp_path / "store"), final_vars=["report"])
+        )
+    assert compiled.spec.params == () and "Param(" not in compiled.source
+    run_task(compiled.spec, "report", "r", {})
+    expected = driver.Driver({}, sys.modules[name], adapter=base.DefaultAdapter()).execute(["report"])
+    assert read_outputs(compiled.spec, "r") == expected == {"report": "score 3"}

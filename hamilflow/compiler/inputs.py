@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from hamilflow import htypes
 from hamilflow.compiler.model import DagParam
+from hamilflow.errors import HamilflowWarning
 from hamilflow.node import DependencyType
 from hamilflow.runtime.context import CONTEXT_INPUTS
 
@@ -85,6 +86,14 @@ def classify_inputs(
         if name in CONTEXT_INPUTS:
             context.append(name)
             continue
+        if name in graph.deselected and name not in options.params:
+            # a config that selects no variant is not a DAG param to ask for: say which config would select one
+            required = [u for u in users if graph.nodes[u].input_types[name][1] is DependencyType.REQUIRED]
+            if required:
+                problems.append(_deselected(graph, name, required))
+            else:  # as the Driver does: the functions' own defaults apply
+                HamilflowWarning.emit(_deselected(graph, name, users, optional=True))
+            continue
         if name in options.params:
             default = options.params[name]
         else:
@@ -115,6 +124,24 @@ def classify_inputs(
             continue
         params[name] = default
     return params, context
+
+
+def _deselected(graph: FunctionGraph, name: str, users: list[str], optional: bool = False) -> str:
+    """Why no function computes ``name`` under the compile config, and the config (or param) that would fix it."""
+    example = next((v.example for v in graph.deselected[name] if v.example), None)
+    flags = " ".join(f"--config {k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in (example or {}).items())
+    readers = ", ".join(f"'{u}' ({graph.nodes[u].where})" for u in users)
+    return (
+        f"input '{name}', {'read' if optional else 'required'} by {readers}, is computed by no function under the "
+        f"compile config: {graph.config_hint(name)} When compiling: {flags or '--config NAME=VALUE'} (or config in "
+        "CompileOptions / [tool.hamilflow.dags.<dag_id>])."
+        + (
+            f" As compiled, the DAG has no param '{name}' and the function's default applies, as in the Driver; to "
+            f"make it a DAG param, give --param {name}=VALUE."
+            if optional
+            else f" Or, to make '{name}' a DAG param instead, give --param {name}=VALUE."
+        )
+    )
 
 
 _VALUES_OF_JSON_TYPE: dict[str, tuple[type, ...]] = {
