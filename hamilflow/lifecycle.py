@@ -191,6 +191,12 @@ class Lifecycle:
         self.checks_edges = self.set.does_method("do_check_edge_types_match", is_async=False)
         self.validates_inputs = self.set.does_method("do_validate_input", is_async=False)
         self.sees_tasks = self.wraps_tasks or self.before_submission or self.after_return or self.after_expansion
+        self.sees_construction = (
+            does("post_graph_construct", is_async=False)
+            or self.set.does_validation("validate_node")
+            or self.set.does_validation("validate_graph")
+            or self.checks_edges
+        )
         self._hamilton_nodes: dict[str, hamilton_node_module.Node] = {}
         self._view: HamiltonGraphView | None = None
 
@@ -226,6 +232,8 @@ class Lifecycle:
             for name in graph.order:
                 results = self.set.call_all_validators_sync("validate_node", created_node=self.node(graph.nodes[name]))
                 problems += [f"node '{name}' ({graph.nodes[name].where}): {r.error}" for r in results if not r.success]
+        if problems:  # as in Hamilton, the graph's validators are not asked once a node is refused
+            return problems
         if self.set.does_validation("validate_graph"):
             results = self.set.call_all_validators_sync("validate_graph", graph=view, modules=modules, config=config)
             problems += [str(r.error) for r in results if not r.success]

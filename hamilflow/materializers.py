@@ -19,19 +19,28 @@ from hamilflow.errors import GraphError, SettingError
 from hamilflow.graph import FunctionGraph
 
 if TYPE_CHECKING:
+    from hamilflow.lifecycle import Lifecycle
     from hamilflow.node import Node
 
 
-def pipeline_graph(modules: list[Any], config: dict[str, Any], materializer_paths: Iterable[str] = ()) -> FunctionGraph:
+def pipeline_graph(
+    modules: list[Any],
+    config: dict[str, Any],
+    materializer_paths: Iterable[str] = (),
+    lifecycle: Lifecycle | None = None,
+) -> FunctionGraph:
     """The graph a compiled DAG runs: its modules' functions, plus the nodes of the materializers its settings
-    name by import path (resolved where this runs: the compiler, then each Airflow task)."""
+    name by import path (resolved where this runs: the compiler, then each Airflow task). With ``lifecycle``,
+    its adapters' edge checks (``EdgeConnectionHook``) are asked about every edge, as in the Driver; its
+    construction hooks and validators are the caller's to call (``Lifecycle.after_build``)."""
     from hamilflow.runtime.imports import materializers_from
 
-    graph = FunctionGraph.from_modules(*modules, config=config)
+    edge_hook = lifecycle.check_edge if lifecycle is not None and lifecycle.checks_edges else None
+    graph = FunctionGraph.from_modules(*modules, config=config, edge_hook=edge_hook)
     found = [m for path in materializer_paths for m in materializers_from(path)]
     if not found:
         return graph
-    return graph_with(graph, *split(found, (m.__name__ for m in modules)))
+    return graph_with(graph, *split(found, (m.__name__ for m in modules)), edge_hook=edge_hook)
 
 
 def saver_ids(materializer_paths: Iterable[str]) -> list[str]:

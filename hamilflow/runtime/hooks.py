@@ -16,6 +16,15 @@ runs per task on Airflow unchanged:
   first task (``hamilflow_run_started``) and ``post_graph_execute`` in its last
   (``hamilflow_run_finished``, which runs whether the run succeeded or not), both added to
   the DAG by the compiler only when an adapter has graph hooks;
+* construction hooks (``GraphConstructionHook``, ``StaticValidator``, ``EdgeConnectionHook``)
+  once per DAG run, in the same first task, before ``pre_graph_execute`` and on the same
+  adapters: that task builds the graph as a Driver built for the run would, asking the edge
+  checks about every edge, then calls ``post_graph_construct`` and the validators. A
+  validator's refusal fails that task with the validator's message, so nothing of the run
+  runs (as Hamilton's Driver is never built), and ``post_graph_execute`` is not called.
+  The compiler and the other tasks build the graph without the adapters: an adapter that
+  keeps what it saw at construction has it in that first task only, and an edge check that
+  accepts an edge Hamilton's rules refuse does not make such a pipeline compile;
 * ``post_task_group`` and ``post_task_expand`` are not called on Airflow: Airflow groups and
   expands the tasks.
 
@@ -46,11 +55,15 @@ def lifecycle_of(paths: tuple[str, ...]) -> Lifecycle | None:
 
 
 def has_graph_hooks(lifecycle: Lifecycle | None) -> bool:
-    """Whether a DAG needs the run-started and run-finished tasks for its adapters' graph hooks."""
+    """Whether a DAG needs the run-started and run-finished tasks, once per run: for its adapters' graph hooks,
+    or their construction hooks and validators (called in the run-started task)."""
     if lifecycle is None:
         return False
-    return lifecycle.set.does_hook("pre_graph_execute", is_async=False) or lifecycle.set.does_hook(
-        "post_graph_execute", is_async=False
+    does = lifecycle.set.does_hook
+    return (
+        does("pre_graph_execute", is_async=False)
+        or does("post_graph_execute", is_async=False)
+        or (lifecycle.sees_construction)
     )
 
 

@@ -7,20 +7,28 @@ outputs and its inputs (params, context values, config); the second calls
 ``post_graph_execute`` whether the run succeeded or not: ``success`` says whether every output
 was computed, ``results`` holds them (read back from the artifact store), and ``error`` names
 what is missing otherwise. Airflow leaves a teardown out when it judges the run, so a
-failed run stays failed. See :mod:`hamilflow.runtime.hooks` for the other hooks.
+failed run stays failed. The first task also builds the graph with the adapters and calls their
+construction hooks and validators, so a validator's refusal fails it and nothing of the run runs.
+See :mod:`hamilflow.runtime.hooks` for the other hooks.
 
     >>> run_started(spec, "manual__2026-01-01", {"corpus": "classics"})  # in the setup task  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from hamilflow.errors import HamilflowError
+from hamilflow.errors import HamilflowError, add_note
+from hamilflow.frontend import import_modules
+from hamilflow.lifecycle import AdapterValidationError, Lifecycle
+from hamilflow.materializers import pipeline_graph
 from hamilflow.runtime.hooks import lifecycle_of
 from hamilflow.runtime.spec import PipelineSpec
 from hamilflow.runtime.store import ArtifactNotFoundError
 from hamilflow.runtime.task import load, read_outputs
+
+if TYPE_CHECKING:
+    from hamilflow.graph import FunctionGraph
 
 STARTED_TASK = "hamilflow_run_started"
 FINISHED_TASK = "hamilflow_run_finished"
@@ -31,10 +39,34 @@ class RunIncompleteError(HamilflowError):
 
 
 def run_started(spec: PipelineSpec, run_id: str, inputs: Mapping[str, Any]) -> None:
-    """Call the adapters' ``pre_graph_execute`` for the DAG run ``run_id``."""
+    """Call the adapters' construction hooks and validators, then ``pre_graph_execute``, for the DAG run ``run_id``.
+
+    Raises :class:`~hamilflow.lifecycle.AdapterValidationError` when a validator refuses the graph."""
     lifecycle = lifecycle_of(spec.adapters)
-    if lifecycle is not None:
-        lifecycle.before_run(load(spec).graph, run_id, list(spec.final_vars), dict(inputs), None)
+    if lifecycle is None:
+        return
+    if lifecycle.sees_construction:
+        graph = constructed(spec, lifecycle, run_id)
+    else:
+        graph = load(spec).graph
+    lifecycle.before_run(graph, run_id, list(spec.final_vars), dict(inputs), None)
+
+
+def constructed(spec: PipelineSpec, lifecycle: Lifecycle, run_id: str) -> FunctionGraph:
+    """The graph built as a Driver with the adapters builds it: edge checks asked about every edge, then
+    ``post_graph_construct`` and the validators. Raises ``AdapterValidationError`` with the validators' words."""
+    modules = import_modules(spec.modules, from_current_folder=False)  # a worker's sys.path, as deployed
+    graph = pipeline_graph(modules, spec.config, spec.materializers, lifecycle)
+    problems = lifecycle.after_build(graph, modules, graph.config)
+    if problems:
+        error = AdapterValidationError(problems)
+        add_note(
+            error,
+            f"hamilflow: DAG run '{run_id}' of '{spec.dag_id}' stops here, before any node runs: "
+            f"the adapters {', '.join(spec.adapters)} refused its pipeline when this task built it.",
+        )
+        raise error
+    return graph
 
 
 def run_finished(spec: PipelineSpec, run_id: str) -> None:

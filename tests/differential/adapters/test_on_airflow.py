@@ -9,15 +9,18 @@ from a file, and each saver is a task whose files are compared with the ones Ham
 
 from __future__ import annotations
 
+import functools
 import importlib
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hamilton.lifecycle import default
 
 from tests.airflow_fixtures import REPO
 from tests.differential import harness as corpus
-from tests.differential.adapters import harness, recorders
+from tests.differential.adapters import airflow_adapters, harness, recorders
 from tests.differential.io import harness as io_harness
 
 pytestmark = pytest.mark.airflow
@@ -147,3 +150,129 @@ def test_materializers_compiled_again_with_another_folder_write_there(compile_da
         )
         run_dag(path)
         assert (folder / "kept.jsonl").exists(), f"the {run} run wrote elsewhere"
+
+
+CHAIN = "tests.differential.adapters.airflow_chain"
+ADAPTERS = "tests.differential.adapters.airflow_adapters"
+
+
+def _hamilton(adapters: list, dynamic: bool = False):
+    """Hamilton's Builder for the chain with ``adapters`` (with dynamic execution: node hooks get task ids)."""
+    chain = corpus.fresh_module("tests.differential.adapters", "airflow_chain")
+    return harness.builder("hamilton", chain, adapters, dynamic=dynamic)
+
+
+def _printed(path: Path) -> list[str]:
+    """PrintLn's lines, durations replaced by ``<time>``."""
+    text = re.sub(r"\d+(\.\d+)?(ms|s|µs|μs)\b", "<time>", path.read_text())
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def test_a_graph_construction_hook_sees_the_graph_hamilton_builds_once_per_dag_run(
+    compile_dag, run_dag, tmp_path, monkeypatch
+) -> None:
+    """``post_graph_construct`` is called in the run's first task, once, with the graph and config Hamilton's
+    Driver passes; the run then goes on and computes Hamilton's outputs."""
+    theirs, ours = tmp_path / "hamilton.jsonl", tmp_path / "airflow.jsonl"
+    expected = harness.outcome(
+        lambda: _hamilton([recorders.ConstructionRecorder(theirs)]).build().execute(["label"], inputs={"x": 2})
+    )
+    monkeypatch.setenv(airflow_adapters.LOG, str(ours))
+    path = compile_dag(
+        CHAIN, "construction_hook", final_vars=["label"], params={"x": 2}, adapters=[f"{ADAPTERS}:construction"]
+    )
+
+    result = run_dag(path)
+
+    assert ("result", result.outputs) == expected == ("result", {"label": "value=7"})
+    calls = recorders.read(ours, "construction")
+    assert calls == recorders.read(theirs, "construction") and len(calls) == 1
+    assert recorders.processes(ours, "construction") and "@setup" in path.read_text()
+
+
+def test_a_validator_that_refuses_a_node_fails_the_run_with_its_message(
+    compile_dag, run_dag, tmp_path, monkeypatch
+) -> None:
+    """Hamilton's Driver is never built when a validator refuses a node; on Airflow the run's first task fails
+    with the validator's words, and no node runs. Compiling does not run validators: the refusal here depends
+    on the environment the run sees."""
+    theirs, ours = tmp_path / "hamilton.jsonl", tmp_path / "airflow.jsonl"
+    kind, (error_type, message) = harness.outcome(lambda: _hamilton([recorders.ValidatorRecorder(theirs)]).build())
+    assert (kind, error_type) == ("error", "ValidationException") and "node shifted is tagged refuse" in message
+    monkeypatch.setenv(airflow_adapters.LOG, str(ours))
+    path = compile_dag(CHAIN, "validator", final_vars=["label"], params={"x": 2}, adapters=[f"{ADAPTERS}:validator"])
+    monkeypatch.setenv(airflow_adapters.REFUSE, "1")
+
+    result = run_dag(path, expect="failed")
+
+    (started,) = result.instances("hamilflow_run_started")
+    assert started.state == "failed" and "AdapterValidationError" in started.error
+    assert "node 'shifted'" in started.error and "node shifted is tagged refuse" in started.error
+    assert not any(t.state == "success" for t in result.tasks if not t.task_id.startswith("hamilflow_run_"))
+    asked = sorted(recorders.read(ours, "validator"))  # every node, in another order; no graph once one is refused
+    assert (
+        asked == sorted(recorders.read(theirs, "validator"))
+        and ["node", "shifted", {"owner": "data", "refuse": "yes"}] in asked
+    )
+
+
+def test_println_prints_the_lines_hamilton_prints_and_fails_as_it_does(
+    compile_dag, run_dag, tmp_path, monkeypatch
+) -> None:
+    """Inside a task a node has a task id, as under Hamilton's dynamic execution, where PrintLn (Hamilton 1.90)
+    keys its timer by node and task but deletes it by node: its first after-hook raises KeyError. The DAG's
+    first node task prints Hamilton's lines, then fails with Hamilton's error."""
+    theirs, ours = tmp_path / "hamilton.txt", tmp_path / "airflow.txt"
+    println = default.PrintLn(verbosity=2, print_fn=functools.partial(airflow_adapters.print_to, str(theirs)))
+    expected = harness.outcome(lambda: _hamilton([println], dynamic=True).build().execute(["label"], inputs={"x": 2}))
+    assert expected == ("error", ("KeyError", "'doubled'"))
+    monkeypatch.setenv(airflow_adapters.LOG, str(ours))
+    path = compile_dag(CHAIN, "println", final_vars=["label"], params={"x": 2}, adapters=[f"{ADAPTERS}:println"])
+
+    result = run_dag(path, expect="failed")
+
+    (doubled,) = result.instances("doubled")
+    assert doubled.state == "failed" and doubled.error.startswith("KeyError: 'doubled'")
+    assert _printed(ours) == _printed(theirs)
+    assert _printed(theirs)[0].startswith("Executing node: doubled:doubled.") and len(_printed(theirs)) == 4
+
+
+def test_the_type_checker_fails_the_task_with_hamiltons_message(compile_dag, run_dag) -> None:
+    """FunctionInputOutputTypeChecker refuses a value not of its node's declared type: the node's task fails
+    with Hamilton's TypeError and its message."""
+    checker = default.FunctionInputOutputTypeChecker
+    kind, (error_type, message) = harness.outcome(
+        lambda: _hamilton([checker()]).build().execute(["lies"], inputs={"x": 2})
+    )
+    assert (kind, error_type) == ("error", "TypeError")
+    path = compile_dag(
+        CHAIN, "type_checker", final_vars=["lies"], params={"x": 2}, adapters=[f"{ADAPTERS}:type_checker"]
+    )
+
+    result = run_dag(path, expect="failed")
+
+    (lies,) = result.instances("lies")
+    assert lies.state == "failed" and lies.error.startswith(f"TypeError: {message}")
+
+
+def test_a_node_execution_method_computes_the_outputs_hamilton_computes(
+    compile_dag, run_dag, tmp_path, monkeypatch
+) -> None:
+    """A NodeExecutionMethod runs each node itself (this one adds 1000 to integers): its results are the values
+    the DAG passes on and returns, as in Hamilton, and it is called for each node with Hamilton's arguments.
+    Hamilton is given ``offset`` too: a DAG param always has a value (its default, 3), so a DAG run is the
+    Driver run that passes it."""
+    theirs, ours = tmp_path / "hamilton.jsonl", tmp_path / "airflow.jsonl"
+    outputs = ["label", "shifted"]
+    expected = harness.outcome(
+        lambda: _hamilton([recorders.MethodRecorder(theirs)]).build().execute(outputs, inputs={"x": 2, "offset": 3})
+    )
+    assert expected == ("result", {"label": "value=2007", "shifted": 2007})
+    monkeypatch.setenv(airflow_adapters.LOG, str(ours))
+    path = compile_dag(CHAIN, "node_method", final_vars=outputs, params={"x": 2}, adapters=[f"{ADAPTERS}:method"])
+
+    result = run_dag(path)
+
+    assert ("result", result.outputs) == expected
+    calls = recorders.per_node(recorders.read(ours, "method"))
+    assert calls == recorders.per_node(recorders.read(theirs, "method"))
