@@ -6,6 +6,7 @@ import datetime
 import importlib
 import json
 import os
+import subprocess
 import sys
 import time
 import types
@@ -422,3 +423,45 @@ def test_the_plan_cache_keeps_the_plans_written_last(tmp_path, monkeypatch) -> N
     load(compiled.spec)
 
     assert sorted(p.name for p in folder.iterdir()) == sorted(["old2.pkl", f"{plan_cache._key(compiled.spec)}.pkl"])
+
+
+_WORKER_PACKING = """
+import subprocess
+import sys
+from airflow.sdk import dag, task
+from airflow.sdk.execution_time.supervisor import block_orm_access
+from hamilflow.runtime.airflow import deployment_slots, pool_slots
+
+block_orm_access()  # what Airflow 3's supervisor does in every task process it starts
+
+
+@dag(schedule=None)
+def pooled():
+    @task
+    def chunks():
+        return []
+
+    @task(pool="hamilflow_one_slot", pool_slots=1)
+    def work(chunk):
+        return chunk
+
+    work.expand(chunk=chunks())
+
+
+lister = pooled().get_task("chunks")
+print(pool_slots("hamilflow_one_slot"), deployment_slots({"task": lister}), deployment_slots({}))
+"""
+
+
+def test_a_worker_that_may_not_read_its_pool_packs_from_the_configured_size_without_error(tmp_path) -> None:
+    # Airflow 3 blocks the ORM in a task process and its Task SDK cannot read a pool: the configured size stands in
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(tmp_path),
+        AIRFLOW__CORE__DEFAULT_POOL_TASK_SLOT_COUNT="7",
+        AIRFLOW__CORE__PARALLELISM="32",
+        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+    )
+    done = subprocess.run([sys.executable, "-c", _WORKER_PACKING], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["7", "7", "7"]

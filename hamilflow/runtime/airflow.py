@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Any, Mapping
 
 from hamilflow.errors import SettingError
@@ -29,6 +30,7 @@ __all__ = [
     "context_value",
     "deployment_slots",
     "max_map_length",
+    "pool_slots",
 ]
 
 _LOG = logging.getLogger("hamilflow")
@@ -66,14 +68,58 @@ def max_map_length() -> int:
 
 def deployment_slots(context: Mapping[str, Any] | None = None) -> int:
     """How many task instances of this DAG the deployment runs at once: the least of ``[core] parallelism``,
-    the DAG's ``max_active_tasks`` (else ``[core] max_active_tasks_per_dag``) and the default pool's slots.
+    the DAG's ``max_active_tasks`` (else ``[core] max_active_tasks_per_dag``) and the pool's slots.
 
-    Read, never changed: packing adapts to the deployment, and no global setting moves.
+    The pool is the one the tasks mapped over this task run in (a block's tasks, when this task lists the
+    block's chunks), with its real slots (see :func:`pool_slots`), as many instances as it holds of each
+    (its slots over the task's ``pool_slots``); for a task nothing is mapped over, the default pool's
+    configured size. Read, never changed: packing adapts to the deployment, and no global setting moves.
     """
-    dag = (context or {}).get("dag")
-    per_dag = getattr(dag, "max_active_tasks", None) or _core_setting("max_active_tasks_per_dag", 16)
-    pool = _core_setting("default_pool_task_slot_count", 128)
-    return max(1, min(_core_setting("parallelism", 32), int(per_dag), pool))
+    context = context or {}
+    per_dag = getattr(context.get("dag"), "max_active_tasks", None) or _core_setting("max_active_tasks_per_dag", 16)
+    slots = min(_core_setting("parallelism", 32), int(per_dag))
+    mapped = _mapped_over(context.get("task"))
+    if not mapped:
+        return max(1, min(slots, _core_setting("default_pool_task_slot_count", 128)))
+    for task in mapped:
+        pool = pool_slots(getattr(task, "pool", None) or "default_pool")
+        if pool is not None:  # None: a pool without limit
+            slots = min(slots, pool // max(1, int(getattr(task, "pool_slots", 1) or 1)))
+    return max(1, slots)
+
+
+def _mapped_over(operator: Any) -> list:
+    """The DAG's tasks that ``.expand()`` over what ``operator`` returns: the mapped tasks of the block it lists."""
+    try:
+        return [t for t in operator.iter_mapped_dependants() if hasattr(t, "pool")] if operator is not None else []
+    except Exception:  # noqa: BLE001 - an operator of another Airflow, or none: the deployment's settings only
+        return []
+
+
+def pool_slots(name: str) -> int | None:
+    """The slots of Airflow's pool ``name`` (None when unlimited), as the pool is now; else, when it cannot be
+    read, the configured size of the default pool (``[core] default_pool_task_slot_count``), with no error.
+
+    Read from Airflow's own models, and only where this process already has Airflow's ORM (``dag.test()``,
+    ``hamilflow airflow-test``): never a database connection of its own. A task on a deployed Airflow 3
+    worker talks to the api-server only, and the Task SDK gives it no way to read a pool (its Execution API
+    serves variables, connections, XComs, assets and task states, not pools); the worker's supervisor blocks
+    the ORM (``BlockedDBSession``). There, the configured size stands in.
+    """
+    configured = _core_setting("default_pool_task_slot_count", 128)
+    settings = sys.modules.get("airflow.settings")
+    session = getattr(settings, "Session", None)
+    if session is None or getattr(session, "__name__", "") == "BlockedDBSession":
+        return configured
+    try:
+        from airflow.models.pool import Pool
+
+        row = Pool.get_pool(name)
+    except Exception:  # noqa: BLE001 - an ORM that cannot be used here: the configured size, as documented
+        return configured
+    if row is None or row.slots is None:
+        return configured
+    return None if row.slots < 0 else int(row.slots)
 
 
 def _describe_asset_events(context: Mapping[str, Any], result: Any) -> None:

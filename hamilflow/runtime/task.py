@@ -27,8 +27,9 @@ compiler records each block's choice in the spec (``chunking``: a fixed number o
 per instance, from ``--items-per-task`` or the expander's ``@tag(airflow_items_per_task=...)``,
 or 0 for automatic); the task that lists the block's chunks applies it. Automatic packing
 makes :data:`AUTO_CHUNKS_PER_SLOT` instances per task slot the deployment runs at once
-(``parallelism``, the DAG's ``max_active_tasks``, the pool, the task's
-``max_active_tis_per_dag``), never more instances than items nor than ``max_map_length``.
+(``parallelism``, the DAG's ``max_active_tasks``, the slots of the pool the block's tasks run
+in, the tasks' ``max_active_tis_per_dag``; see :func:`hamilflow.runtime.airflow.deployment_slots`),
+never more instances than items nor than ``max_map_length``.
 A chunk's instance is labelled by its first and last items (``12 items: segment='smb' …
 segment='partner'``); an item that fails is named in the error and in the label, and a
 retry runs the whole chunk again, rewriting the same ``(node, index)`` artifacts.

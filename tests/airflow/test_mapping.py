@@ -142,3 +142,57 @@ def test_a_failing_item_in_a_chunk_is_named_in_the_error_and_the_label(compile_d
     assert chunk.error.startswith("ItemFailed: item 2 is broken")
     assert "node 'work' failed for item 2 of the 4 items of this chunk: index [2], item=2" in chunk.error
     assert result.instances("total")[0].state == "upstream_failed"
+
+
+POOLED = "tests.airflow.pooled_pipeline"
+
+
+@pytest.fixture
+def airflow_pool():
+    """Sets a pool's slots in the session's Airflow DB with Airflow's own model; restores what was there."""
+    from airflow.models.pool import Pool
+
+    made: dict[str, int | None] = {}
+
+    def set_slots(name: str, slots: int) -> None:
+        before = Pool.get_pool(name)
+        made.setdefault(name, None if before is None else before.slots)
+        Pool.create_or_update_pool(name, slots, "hamilflow test", include_deferred=False)
+
+    yield set_slots
+    for name, slots in made.items():
+        if slots is None:
+            Pool.delete_pool(name)
+        else:
+            Pool.create_or_update_pool(name, slots, "", include_deferred=False)
+
+
+def test_a_block_in_a_pool_of_few_slots_is_packed_into_fewer_larger_chunks(
+    compile_dag, run_dag, local, airflow_pool
+) -> None:
+    # defaults: parallelism 32, 16 tasks per DAG, default_pool 128 slots -> 64 instances, one item each here;
+    # hamilflow_one_slot runs one instance at a time -> 4 instances (4 per slot) of 3 items
+    airflow_pool("hamilflow_one_slot", 1)
+    path = compile_dag(POOLED, "pooled_blocks", final_vars=["lookups", "measures"])
+    result = run_dag(path)
+
+    assert result.outputs == local(POOLED, ["lookups", "measures"])
+    assert [t.label for t in result.instances("looked_up")] == [
+        "3 items: city='oslo' … city='pune'",
+        "3 items: city='kiev' … city='doha'",
+        "3 items: city='riga' … city='bern'",
+        "3 items: city='nice' … city='lodz'",
+    ]
+    assert len(result.instances("measured")) == 12  # the same block in the default pool
+
+
+def test_packing_reads_the_default_pools_real_slots_not_its_configured_size(compile_dag, run_dag, airflow_pool) -> None:
+    airflow_pool("hamilflow_one_slot", 1)
+    airflow_pool("default_pool", 2)  # an operator resized it; [core] default_pool_task_slot_count still says 128
+    path = compile_dag(POOLED, "pooled_default", final_vars=["lookups", "measures"])
+    result = run_dag(path)
+
+    labels = [t.label for t in result.instances("measured")]  # 2 slots: 8 instances for the 12 items
+    assert labels[0] == "2 items: town='oslo' … town='lima'" and labels[-1] == "town='lodz'"
+    assert [int(t.split(" items:")[0]) if " items:" in t else 1 for t in labels] == [2, 2, 2, 2, 1, 1, 1, 1]
+    assert len(result.instances("looked_up")) == 4
