@@ -45,6 +45,10 @@ class Method(_FromEnv, recorders.MethodRecorder):
     pass
 
 
+class Edges(_FromEnv, recorders.EdgeRecorder):
+    pass
+
+
 def print_to(path: str, message: str) -> None:
     with open(path, "a") as out:
         out.write(message + "\n")
@@ -60,6 +64,10 @@ def validator() -> list:
 
 def method() -> list:
     return [Method()]
+
+
+def edges() -> list:
+    return [Edges()]
 
 
 def println() -> default.PrintLn:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import re
 from pathlib import Path
 
@@ -188,6 +189,28 @@ def test_a_graph_construction_hook_sees_the_graph_hamilton_builds_once_per_dag_r
     calls = recorders.read(ours, "construction")
     assert calls == recorders.read(theirs, "construction") and len(calls) == 1
     assert recorders.processes(ours, "construction") and "@setup" in path.read_text()
+
+
+def test_an_edge_connection_hook_is_asked_about_the_edges_hamilton_asks_about(
+    compile_dag, run_dag, tmp_path, monkeypatch
+) -> None:
+    """The run's first task builds the graph with the adapters: ``check_edge_types_match`` is asked about each
+    edge Hamilton's Driver asks about (how often is each engine's own). Input values are not put to the adapter's
+    ``validate_input`` on Airflow: DAG params are checked by their Param types."""
+    theirs, ours = tmp_path / "hamilton.jsonl", tmp_path / "airflow.jsonl"
+    _hamilton([recorders.EdgeRecorder(theirs)]).build()
+    monkeypatch.setenv(airflow_adapters.LOG, str(ours))
+    path = compile_dag(CHAIN, "edge_hook", final_vars=["label"], params={"x": 2}, adapters=[f"{ADAPTERS}:edges"])
+
+    result = run_dag(path)
+
+    assert result.outputs == {"label": "value=7"}
+    asked = {json.dumps(call) for call in recorders.read(ours, "edge")}
+    assert (
+        asked
+        == {json.dumps(call) for call in recorders.read(theirs, "edge")}
+        == {json.dumps(["edge", "<class 'int'>", "<class 'int'>"])}
+    )
 
 
 def test_a_validator_that_refuses_a_node_fails_the_run_with_its_message(
