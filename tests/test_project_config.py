@@ -250,3 +250,128 @@ def test_compile_warns_when_a_module_imports_only_from_the_current_folder(tmp_pa
         assert "warning" not in capsys.readouterr().err
     finally:
         sys.modules.pop(name, None)
+
+
+def test_the_other_dag_settings_of_the_wrong_type_are_refused_each_with_its_fix(project, capsys) -> None:
+    project(
+        """
+        [tool.hamilflow.dags.tiny]
+        modules = ["PKG.pipe"]
+        doc_md = 3
+        is_paused_upon_creation = "no"
+        fail_fast = 1
+        end_date = 2024-03-01T10:00:00
+        """
+    )
+    assert main(["compile"]) == 2
+    err = capsys.readouterr().err
+    assert "4 problems" in err
+    for expected in (
+        "doc_md = 3 must be text.",
+        "is_paused_upon_creation = 'no' must be true or false.",
+        "fail_fast = 1 must be true or false.",
+        "end_date = datetime.datetime(2024, 3, 1, 10, 0) must be a date.",
+    ):
+        assert expected in err, expected
+
+    project(
+        """
+        [tool.hamilflow.dags.tiny]
+        modules = ["PKG.pipe"]
+        start_date = 2024-03-01
+        end_date = 2024-02-01
+        dag_display_name = " "
+        owner_links = { alice = "wiki/alice", ops = "mailto:ops@example.com" }
+        max_consecutive_failed_dag_runs = 0
+        default_args = { email = "nobody", email_on_failure = "maybe", wait_for_downstream = "sometimes" }
+        """
+    )
+    assert main(["compile"]) == 2
+    err = capsys.readouterr().err
+    assert "(7 problems)" in err
+    for expected in (
+        "end_date 2024-02-01 is before start_date 2024-03-01: the DAG would never run",
+        "dag_display_name ' ': give text that is not empty.",
+        "owner_links alice = 'wiki/alice': Airflow takes a link with a scheme and a host",
+        "max_consecutive_failed_dag_runs 0: it must be at least 1.",
+        "default_args email = 'nobody': 'nobody' is not an email address: give one, or a list of them",
+        "default_args email_on_failure = 'maybe': 'maybe' is not a boolean: use True or False.",
+        "default_args wait_for_downstream = 'sometimes': 'sometimes' is not a boolean",
+    ):
+        assert expected in err, expected
+    assert "owner_links ops" not in err  # a mailto: link is a link
+
+
+def test_a_fail_fast_dag_with_a_task_that_is_not_all_success_is_refused(project, capsys) -> None:
+    project("[tool.hamilflow.dags.tiny]\nmodules = ['PKG.pipe']\nfail_fast = true\n")
+    assert main(["compile"]) == 2
+    err = capsys.readouterr().err
+    assert "fail_fast = true: Airflow runs a fail_fast DAG only if every task has the trigger rule all_success" in err
+    assert "and doubled does not" in err and "Leave fail_fast out for this DAG." in err
+
+    project(
+        "[tool.hamilflow.dags.tiny]\nmodules = ['PKG.pipe']\nfail_fast = true\n"
+        "default_args = { trigger_rule = 'none_failed_min_one_success' }\n"
+    )
+    assert main(["compile"]) == 2
+    assert "and doubled, total do not" in capsys.readouterr().err  # default_args give total its rule
+
+
+def test_task_settings_by_tag_of_the_wrong_type_are_refused_with_the_node(module_from_source) -> None:
+    from hamilflow.compiler import CompileError, CompileOptions, compile_pipeline
+
+    module = module_from_source(
+        "from hamilton.function_modifiers import tag\n\n\n"
+        "@tag(airflow_email='oncall', airflow_depends_on_past='perhaps')\n"
+        "def answer() -> int:\n    return 42\n"
+    )
+    with pytest.raises(CompileError) as raised:
+        compile_pipeline(CompileOptions(modules=[module.__name__], dag_id="d"))
+    text = str(raised.value)
+    assert "@tag(airflow_email='oncall') on 'answer'" in text and "'oncall' is not an email address" in text
+    assert "@tag(airflow_depends_on_past='perhaps') on 'answer'" in text and "'perhaps' is not a boolean" in text
+
+
+MORE_SETTINGS = """
+    [tool.hamilflow.dags.tiny]
+    modules = ["PKG.pipe"]
+    end_date = 2030-12-31
+    doc_md = "Team notes: ask in #data-eng."
+    dag_display_name = "Tiny"
+    is_paused_upon_creation = false
+    fail_fast = false
+    owner_links = { data-eng = "https://wiki.example.com/data-eng" }
+    max_consecutive_failed_dag_runs = 2
+
+    [tool.hamilflow.dags.tiny.default_args]
+    email = ["a@example.com"]
+    email_on_retry = false
+    depends_on_past = true
+    wait_for_downstream = true
+"""
+
+
+def test_the_other_dag_settings_are_written_and_kept_so_check_recompiles_them(project, capsys) -> None:
+    project(MORE_SETTINGS)
+    assert main(["compile"]) == 0
+    text = Path("airflow_dags/tiny.py").read_text()
+    for expected in (
+        '"""tiny\n\nTeam notes: ask in #data-eng.\n\nA small daily pipeline.',
+        "end_date=datetime.datetime(2030, 12, 31, tzinfo=datetime.timezone.utc),",
+        'dag_display_name="Tiny",',
+        "is_paused_upon_creation=False,",  # false is a setting, not the absence of one
+        "fail_fast=False,",
+        'owner_links={"data-eng": "https://wiki.example.com/data-eng"},',
+        "max_consecutive_failed_dag_runs=2,",
+        '"depends_on_past": True,',
+        '"email": ["a@example.com"],',
+        '"email_on_retry": False,',
+        '"wait_for_downstream": True,',
+    ):
+        assert expected in text, expected
+    assert main(["compile", "--check"]) == 0
+    capsys.readouterr()
+
+    project(MORE_SETTINGS.replace("is_paused_upon_creation = false", "is_paused_upon_creation = true"))
+    assert main(["compile", "--check"]) == 1
+    assert "+    is_paused_upon_creation=True," in capsys.readouterr().err

@@ -83,6 +83,16 @@ class AirflowDag:
     tasks: list[AirflowTask]
 
     @property
+    def documentation(self) -> str:
+        """The DAG's documentation (the file's docstring): its title, the ``doc_md`` the options give, then ``doc``'s
+        account of the pipeline."""
+        own = clean_text(self.settings.get("doc_md") or "")
+        if not own:
+            return self.doc
+        title, _, rest = self.doc.partition("\n\n")
+        return f"{title}\n\n{own}\n\n{rest}" if rest else f"{title}\n\n{own}"
+
+    @property
     def groups(self) -> list[tuple[str, ...]]:
         """Every TaskGroup, as a path of group ids, parents before children."""
         return sorted({t.group[:depth] for t in self.tasks for depth in range(1, len(t.group) + 1)})

@@ -24,6 +24,13 @@ _KEPT_WHEN_SET = (
     "default_args",
     "on_failure_callback",
     "on_success_callback",
+    "end_date",
+    "doc_md",
+    "dag_display_name",
+    "is_paused_upon_creation",
+    "owner_links",
+    "max_consecutive_failed_dag_runs",
+    "fail_fast",
 )
 
 
@@ -57,6 +64,13 @@ class CompileOptions:
     default_args: dict[str, Any] = field(default_factory=dict)  # task-level defaults: owner, retry_delay, ...
     on_failure_callback: str | None = None  # "package.module:function", imported when Airflow calls it
     on_success_callback: str | None = None
+    end_date: str | None = None  # YYYY-MM-DD: the DAG runs no interval after it
+    doc_md: str | None = None  # the DAG's own documentation, shown before what hamilflow writes
+    dag_display_name: str | None = None
+    is_paused_upon_creation: bool | None = None  # None: the deployment's dags_are_paused_at_creation
+    owner_links: dict[str, str] | None = None  # owner -> "https://..." or "mailto:..."
+    max_consecutive_failed_dag_runs: int | None = None  # None: the deployment's default
+    fail_fast: bool | None = None
     adapters: list[str] = field(default_factory=list)  # "package.module:adapter_or_factory", for the runtime
     materializers: list[str] = field(default_factory=list)  # "package.module:to_and_from_list", savers as tasks
     # the result cache (hamilflow.caching), in the artifact store: True, or {recompute=[...], disable=[...], ...}
@@ -79,7 +93,7 @@ class CompileOptions:
             if f.name == "final_vars" and list(self.final_vars) == list(final_vars):
                 continue
             value = getattr(self, f.name)
-            if f.name in _KEPT_WHEN_SET and not value:
+            if f.name in _KEPT_WHEN_SET and (value is None or value in ("", {}, [])):  # False is a setting
                 continue
             data[f.name] = str(value) if f.name == "start_date" else value
         return data

@@ -122,7 +122,7 @@ class _Names:
 def render(dag: AirflowDag) -> str:
     """The DAG file's text."""
     names = _Names(dag)
-    lines = [*docstring(dag.doc), ""]
+    lines = [*docstring(dag.documentation), ""]
     for line in dag.header:
         lines += comment(line, 0)
     uses_assets = _has(AssetUri, dag.settings) or any(_has(AssetUri, t.settings) for t in dag.tasks)
@@ -170,7 +170,8 @@ def _dag_decorator(dag: AirflowDag, names: _Names) -> list[str]:
     arguments: dict[str, Piece] = {}
     if names.dag_function != dag.dag_id:
         arguments["dag_id"] = Text(dag.dag_id)
-    arguments.update({key: _piece(setting) for key, setting in dag.settings.items()})
+    # the DAG's doc_md is the file's docstring, which holds the options' doc_md (see AirflowDag.documentation)
+    arguments.update({key: _piece(setting) for key, setting in dag.settings.items() if key != "doc_md"})
     if dag.params:
         entries = []
         for p in dag.params:

@@ -26,8 +26,15 @@ TASK_ID = re.compile(r"^[\w.-]{1,250}$")  # Airflow's own rule for dag and task 
 _INTEGER_SETTINGS = ("retries", "priority_weight", "pool_slots", "max_active_tis_per_dag")
 _DURATION_SETTINGS = ("retry_delay", "execution_timeout", "max_retry_delay")
 _TEXT_SETTINGS = ("owner", "pool", "queue", "weight_rule", "trigger_rule")
-_BOOLEAN_SETTINGS = ("retry_exponential_backoff",)
-TASK_SETTINGS = _INTEGER_SETTINGS + _DURATION_SETTINGS + _TEXT_SETTINGS + _BOOLEAN_SETTINGS
+_BOOLEAN_SETTINGS = (
+    "retry_exponential_backoff",
+    "email_on_failure",
+    "email_on_retry",
+    "depends_on_past",
+    "wait_for_downstream",
+)
+_ADDRESS_SETTINGS = ("email",)  # an address, or a list of them
+TASK_SETTINGS = _INTEGER_SETTINGS + _DURATION_SETTINGS + _TEXT_SETTINGS + _BOOLEAN_SETTINGS + _ADDRESS_SETTINGS
 # Trigger rules a hamilflow task may take: each runs a task only when no upstream task failed, so every
 # value it reads exists. Rules that run it after a failure (all_done, always, one_failed, ...) would
 # make it fail again on a missing artifact, far from the cause.
@@ -141,6 +148,8 @@ def task_setting(setting: str, raw: Any) -> Any:
         return value
     if setting in _BOOLEAN_SETTINGS:
         return _boolean(raw)
+    if setting in _ADDRESS_SETTINGS:
+        return _addresses(raw)
     if setting in _TEXT_SETTINGS:
         text = str(raw).strip()
         if not text:
@@ -244,7 +253,9 @@ def block_chunking(
     ``items_per_task``: the expander's ``@tag(airflow_items_per_task=...)``, else the compile
     option, else 0 (automatic, sized at run time from the deployment); plus the least
     ``max_active_tis_per_dag`` of the tasks mapped over the block, which caps its concurrency.
+    Also makes the checks of :func:`check_task_settings`: this is the step that sees the tasks and the options.
     """
+    check_task_settings(tasks, options, problems)
     default = 0
     if options.items_per_task is not None:
         try:
@@ -289,6 +300,24 @@ def _integer(raw: Any, minimum: int | None) -> int:
     return value
 
 
+def _addresses(raw: Any) -> str | list[str]:
+    """An email address, or a list of them (as Airflow's ``email`` takes them).
+
+    >>> _addresses("ops@example.com"), _addresses(["a@example.com", "b@example.com"])
+    ('ops@example.com', ['a@example.com', 'b@example.com'])
+    """
+    many = isinstance(raw, (list, tuple))
+    addresses = list(raw) if many else [raw]
+    for address in addresses:
+        if not isinstance(address, str) or not re.fullmatch(r"[^@\s,;]+@[^@\s,;]+", address.strip()):
+            raise SettingError(
+                f"{address!r} is not an email address: give one, or a list of them, e.g. ['ops@example.com']"
+            )
+    if many and not addresses:
+        raise SettingError("the list of addresses is empty; leave the setting out instead")
+    return [a.strip() for a in addresses] if many else addresses[0].strip()
+
+
 def _boolean(raw: Any) -> bool:
     text = str(raw).strip().lower()
     if text not in _TRUE + _FALSE:
@@ -299,8 +328,10 @@ def _boolean(raw: Any) -> bool:
 CALLBACKS = ("on_failure_callback", "on_success_callback", "on_retry_callback", "on_execute_callback")
 # What a DAG's default_args may set: every task setting a tag may set, and the task callbacks.
 DEFAULT_ARGS = TASK_SETTINGS + CALLBACKS
-_DAG_LIMITS = ("max_active_runs", "max_active_tasks")
+_DAG_LIMITS = ("max_active_runs", "max_active_tasks", "max_consecutive_failed_dag_runs")
 _DAG_CALLBACKS = ("on_failure_callback", "on_success_callback")
+_DAG_TEXTS = ("description", "doc_md", "dag_display_name")
+_DAG_FLAGS = ("is_paused_upon_creation", "fail_fast")
 
 
 def check_callback(path: Any, what: str, problems: list[str]) -> None:
@@ -350,8 +381,15 @@ def check_dag_options(options: CompileOptions, problems: list[str]) -> None:
                 raise SettingError("a timeout of 0 would fail every run; use a positive duration")
         except ValueError as error:
             problems.append(f"dagrun_timeout {options.dagrun_timeout!r}: {error}.")
-    if options.description is not None and not isinstance(options.description, str):
-        problems.append(f"description {options.description!r}: give text.")
+    for name in _DAG_TEXTS:
+        raw = getattr(options, name)
+        if raw is not None and (not isinstance(raw, str) or (name == "dag_display_name" and not raw.strip())):
+            problems.append(f"{name} {raw!r}: give text{' that is not empty' if isinstance(raw, str) else ''}.")
+    for name in _DAG_FLAGS:
+        raw = getattr(options, name)
+        if raw is not None and not isinstance(raw, bool):
+            problems.append(f"{name} {raw!r}: give true or false.")
+    _check_owner_links(options.owner_links, problems)
     if not isinstance(options.tags, (list, tuple)) or not all(isinstance(t, str) and t for t in options.tags):
         problems.append(f"tags {options.tags!r}: give a list of words, e.g. ['features', 'daily'].")
     for name in _DAG_CALLBACKS:
@@ -387,9 +425,20 @@ def check_dag_settings(options: CompileOptions, problems: list[str]) -> None:
             "characters): choose another --dag-id."
         )
     try:
-        datetime.date.fromisoformat(str(options.start_date))
+        start = datetime.date.fromisoformat(str(options.start_date))
     except ValueError:
+        start = None
         problems.append(f"start date {options.start_date!r} is not a date: use YYYY-MM-DD (--start-date 2024-01-01).")
+    if options.end_date is not None:
+        try:
+            end = datetime.date.fromisoformat(str(options.end_date))
+        except ValueError:
+            problems.append(f"end_date {options.end_date!r} is not a date: use YYYY-MM-DD, e.g. end_date = 2025-12-31.")
+        else:
+            if start is not None and end < start:
+                problems.append(
+                    f"end_date {end} is before start_date {start}: the DAG would never run; move one of them."
+                )
     schedule = options.schedule
     if isinstance(schedule, (list, tuple)) or (isinstance(schedule, str) and "://" in schedule):
         uris = [schedule] if isinstance(schedule, str) else list(schedule)
@@ -415,6 +464,53 @@ def check_dag_settings(options: CompileOptions, problems: list[str]) -> None:
                     f"schedule {schedule!r} is not a valid cron expression (minute hour day month weekday, "
                     "e.g. '0 6 * * *'), nor a preset like @daily."
                 )
+
+
+def _check_owner_links(links: Any, problems: list[str]) -> None:
+    """``owner_links``: a table of owner -> link, each an ``http(s)://`` or ``mailto:`` link, as Airflow requires."""
+    from urllib.parse import urlsplit
+
+    if links is None:
+        return
+    if not isinstance(links, dict) or not links:
+        problems.append(
+            f"owner_links {links!r}: give a table of owner = link, e.g. {{ data-eng = 'https://wiki/team' }}."
+        )
+        return
+    for owner, link in links.items():
+        parts = urlsplit(link) if isinstance(link, str) else None
+        if parts is None or not (parts.path if parts.scheme == "mailto" else parts.scheme and parts.netloc):
+            problems.append(
+                f"owner_links {owner} = {link!r}: Airflow takes a link with a scheme and a host "
+                "('https://wiki.example.com/data-eng') or a 'mailto:team@example.com'."
+            )
+
+
+def check_task_settings(tasks: list[AirflowTask], options: CompileOptions, problems: list[str]) -> None:
+    """The DAG settings that depend on its tasks: a ``fail_fast`` DAG takes only tasks that run on all_success.
+
+    Airflow refuses to load a ``fail_fast`` DAG with any other trigger rule; a hamilflow task after a
+    Parallelizable[] block runs on none_failed (so that an empty block still reaches its collector).
+    """
+    if not options.fail_fast:
+        return
+    default = (
+        options.default_args.get("trigger_rule", "all_success")
+        if isinstance(options.default_args, dict)
+        else "all_success"
+    )
+    others = [
+        t.airflow_id
+        for t in tasks
+        if not t.run_hook and t.settings.get("trigger_rule", default) != "all_success"  # a teardown is allowed
+    ]
+    if others:
+        problems.append(
+            f"fail_fast = true: Airflow runs a fail_fast DAG only if every task has the trigger rule all_success, "
+            f"and {', '.join(others)} {'does' if len(others) == 1 else 'do'} not (a task after a Parallelizable[] "
+            "block runs when no upstream task failed; a trigger_rule in @tag or default_args sets another). Leave "
+            "fail_fast out for this DAG."
+        )
 
 
 def check_task_ids(task_ids: list[str], problems: list[str]) -> None:
@@ -449,11 +545,19 @@ def dag_settings(options: CompileOptions) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "schedule": _schedule(options.schedule),
         "start_date": datetime.datetime(start.year, start.month, start.day, tzinfo=datetime.timezone.utc),
-        "catchup": options.catchup,
-        "tags": list(options.tags),
     }
-    if options.description:
-        settings["description"] = options.description
+    if options.end_date is not None:
+        end = datetime.date.fromisoformat(str(options.end_date))
+        settings["end_date"] = datetime.datetime(end.year, end.month, end.day, tzinfo=datetime.timezone.utc)
+    settings.update(catchup=options.catchup, tags=list(options.tags))
+    for name in _DAG_TEXTS:
+        if getattr(options, name):
+            settings[name] = getattr(options, name)
+    for name in _DAG_FLAGS:
+        if getattr(options, name) is not None:
+            settings[name] = getattr(options, name)
+    if options.owner_links:
+        settings["owner_links"] = dict(options.owner_links)
     for name in _DAG_LIMITS:
         if getattr(options, name) is not None:
             settings[name] = _integer(getattr(options, name), 1)

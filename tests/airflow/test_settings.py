@@ -209,6 +209,48 @@ def test_failure_callbacks_of_the_dag_and_of_its_tasks_run_when_a_node_fails(
     assert sorted(calls.read_text().splitlines()) == ["dag failed failing_with_callbacks", "failed broken"]
 
 
+def test_more_dag_and_task_settings_reach_the_parsed_dag_and_it_runs(compile_dag, run_dag, pipeline_source) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    name = pipeline_source(
+        "from hamilton.function_modifiers import tag\n\n\n"
+        "@tag(airflow_email='oncall@example.com', airflow_email_on_failure='true', airflow_email_on_retry='false',\n"
+        "     airflow_depends_on_past='true', airflow_wait_for_downstream='true')\n"
+        "def first() -> int:\n    return 1\n\n\n"
+        "def second(first: int) -> int:\n    return first + 1\n"
+    )
+    path = compile_dag(
+        name,
+        "more_settings",
+        end_date="2030-12-31",
+        doc_md="# Team notes\n\nAsk in #data-eng.",
+        dag_display_name="More settings",
+        is_paused_upon_creation=False,
+        owner_links={"data-eng": "https://wiki.example.com/data-eng", "ops": "mailto:ops@example.com"},
+        max_consecutive_failed_dag_runs=3,
+        fail_fast=True,
+        default_args={"email": ["a@example.com", "b@example.com"], "email_on_failure": False},
+    )
+    bag = DagBag(dag_folder=str(path.parent))
+    assert bag.import_errors == {}
+    _, dag = load_dag(path)
+    assert dag.end_date == datetime.datetime(2030, 12, 31, tzinfo=datetime.timezone.utc)
+    assert dag.doc_md.startswith("more_settings\n\n# Team notes\n\nAsk in #data-eng.\n\n")
+    assert "Compiled by hamilflow: 2 tasks" in dag.doc_md  # the user's notes come first, hamilflow's after
+    assert dag.dag_display_name == "More settings"
+    assert dag.is_paused_upon_creation is False
+    assert dag.owner_links == {"data-eng": "https://wiki.example.com/data-eng", "ops": "mailto:ops@example.com"}
+    assert (dag.max_consecutive_failed_dag_runs, dag.fail_fast) == (3, True)
+
+    first, second = dag.get_task("first"), dag.get_task("second")
+    assert first.email == "oncall@example.com" and first.email_on_failure and not first.email_on_retry
+    assert first.depends_on_past and first.wait_for_downstream
+    assert second.email == ["a@example.com", "b@example.com"]  # default_args, where no tag says otherwise
+    assert not second.email_on_failure and second.email_on_retry  # the latter Airflow's default
+    assert not second.depends_on_past and not second.wait_for_downstream
+    assert run_dag(path).outputs == {"second": 2}
+
+
 @pytest.fixture
 def pipeline_source(tmp_path, monkeypatch):
     """Writes a pipeline module into an importable folder; returns its import name."""
