@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from hamilflow.compiler.inputs import check_input_values, check_param_defaults, classify_inputs, dag_params
 from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text, with_run_hook_tasks
+from hamilflow.compiler.names import module_problems, node_problems
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
 from hamilflow.compiler.render import render
 from hamilflow.compiler.settings import block_chunking, check_dag_settings, check_task_ids, dag_settings
@@ -166,6 +167,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         problems.append(f"unknown grouping '{options.grouping}': choose one of {', '.join(grouping.STRATEGIES)}.")
     check_dag_settings(options, problems)
     check_input_values(options, problems)
+    problems += module_problems(list(options.modules))  # names that reach the file: checked before importing
     if problems:
         raise CompileError(problems)
     modules = _import(options.modules)
@@ -175,6 +177,9 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         raise CompileError(error.problems) from error
     except SettingError as error:
         raise CompileError([str(error)]) from error
+    problems = node_problems(graph)
+    if problems:
+        raise CompileError(problems)
     savers = saver_ids(options.materializers)  # a configured saver runs in every DAG run: it is an output
     if not options.final_vars:  # the default outputs leave out the nodes of a block: each must be collected
         problems = [_uncollected(graph, expander) for expander in _uncollected_blocks(graph)]
@@ -273,7 +278,7 @@ def embedded_spec(path: str | Path, text: str | None = None) -> dict[str, Any]:
     if len(assigned) > 1:
         raise HamilflowError(f"{path}: it assigns {SPEC_NAME} {len(assigned)} times; compile the pipeline again.")
     try:
-        spec = ast.literal_eval(assigned[0])
+        spec = ast.literal_eval(_with_infinities(assigned[0]))
     except ValueError as error:
         raise HamilflowError(f"{path}: its {SPEC_NAME} is damaged ({error}); compile the pipeline again.") from error
     if isinstance(spec, str):
@@ -287,6 +292,27 @@ def embedded_spec(path: str | Path, text: str | None = None) -> dict[str, Any]:
             f"{path} was not written by hamilflow compile (its {SPEC_NAME} has no '{COMPILE_OPTIONS_KEY}')."
         )
     return spec
+
+
+class _Infinities(ast.NodeTransformer):
+    """Reads ``float("inf")`` and ``float("-inf")``, the literals :func:`~hamilflow.compiler.pyformat.value` writes
+    for infinities (a ``--param x=Infinity``), as the numbers: Python has no other literal for them."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id == "float"
+            and not node.keywords
+            and len(node.args) == 1
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in ("inf", "-inf")
+        ):
+            return ast.Constant(float(node.args[0].value))
+        return node  # anything else stays a call, which literal_eval refuses
+
+
+def _with_infinities(tree: ast.expr) -> ast.expr:
+    return _Infinities().visit(tree)
 
 
 def embedded_options(path: str | Path, text: str | None = None) -> CompileOptions:
