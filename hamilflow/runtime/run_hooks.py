@@ -72,8 +72,8 @@ def constructed(spec: PipelineSpec, lifecycle: Lifecycle, run_id: str) -> Functi
 def run_finished(spec: PipelineSpec, run_id: str) -> None:
     """Call the adapters' ``post_graph_execute`` for the DAG run ``run_id``, with its outputs if all were computed."""
     lifecycle = lifecycle_of(spec.adapters)
-    if lifecycle is None:
-        return
+    if lifecycle is None or not lifecycle.set.does_hook("post_graph_execute", is_async=False):
+        return  # the DAG has this task for other hooks: its outputs are not read for nothing
     results: dict[str, Any] | None = None
     error: BaseException | None = None
     try:
