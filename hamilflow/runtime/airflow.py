@@ -9,10 +9,11 @@ so a DAG file parses without importing the pipeline's modules.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from hamilflow.errors import SettingError
 from hamilflow.runtime.context import context_value
@@ -158,9 +159,17 @@ def _fresh_lineage() -> None:
         clear()
 
 
-def _report_lineage(spec: PipelineSpec, task_name: str, context: Mapping[str, Any]) -> None:
+def _report_lineage(
+    spec: PipelineSpec,
+    task_name: str,
+    context: Mapping[str, Any],
+    external: Mapping[str, Any] | None = None,
+    chunk: Mapping[str, Any] | None = None,
+) -> None:
     """Tell Airflow's hook-lineage collector what the task read and wrote, for OpenLineage (when installed):
-    the values it read from and wrote to the artifact store, and the Assets it declares (savers' targets).
+    the values it read from and wrote to the artifact store, the files its loaders read (``from_.*``
+    materializers, ``@load_from``), the files its savers wrote (``to.*``, ``@save_to``) and the Assets it
+    declares.
 
     Without a lineage reader (no OpenLineage provider, or it is disabled) the collector keeps nothing.
     """
@@ -173,18 +182,106 @@ def _report_lineage(spec: PipelineSpec, task_name: str, context: Mapping[str, An
     collector = get_hook_lineage_collector()
     if not getattr(collector, "collected_assets", None) and type(collector).__name__ == "NoOpCollector":
         return
-    task = load(spec).task(task_name)
+    pipeline = load(spec)
+    task = pipeline.task(task_name)
     operator = context.get("task")
     if task is None or operator is None:
         return
-    url = open_store(spec).url
+    store = open_store(spec)
     for value in dict.fromkeys(read.value for read in task.reads):
-        collector.add_input_asset(operator, uri=dataset_uri(url, spec.dag_id, value))
+        collector.add_input_asset(operator, uri=dataset_uri(store.url, spec.dag_id, value))
     for value in task.outputs:
-        collector.add_output_asset(operator, uri=dataset_uri(url, spec.dag_id, value))
+        collector.add_output_asset(operator, uri=dataset_uri(store.url, spec.dag_id, value))
+    scopes = [tuple(s) for s in chunk["scopes"]] if chunk is not None else [()]
+    lookup = _input_lookup(pipeline, store, context.get("run_id"), external or {})
+    reported: set[tuple[str, str]] = set()
+    for node in pipeline.nodes_of(task_name):
+        for index in scopes:
+            for direction, uri in io_targets(node, functools.partial(lookup, index=index)):
+                if (direction, uri) not in reported:
+                    reported.add((direction, uri))
+                    add = collector.add_input_asset if direction == "input" else collector.add_output_asset
+                    add(operator, uri=uri)
     for outlet in getattr(operator, "outlets", None) or []:  # reported in place of the outlets, so again here
-        if getattr(outlet, "uri", None):
+        if getattr(outlet, "uri", None) and ("output", outlet.uri) not in reported:
             collector.add_output_asset(operator, uri=outlet.uri)
+
+
+_WHERE = ("path", "file", "filepath", "file_path", "uri", "url")  # a loader's or saver's argument that says where
+# Hamilton's loader and saver nodes keep their fixed arguments, and which inputs give the others, in keyword
+# defaults of the node's function, under names their decorator's class mangles.
+_IO_KINDS = {
+    "hamilton.data_loader": ("input", "_LoadFromDecorator"),
+    "hamilton.data_saver": ("output", "_SaveToDecorator"),
+}
+
+
+def io_targets(node: Any, lookup: Callable[[str], Any]) -> list[tuple[str, str]]:
+    """``[("input" | "output", uri)]``: the file a loader node reads or a saver node writes, as a dataset URI.
+
+    Its fixed argument, else the value of the input that gives it (``source("readings_file")``), read
+    through ``lookup``; a URL as it is, a path as ``file://`` and its absolute path on this worker. Empty
+    for another node, and for a loader's second node (Hamilton's ``select_data``: the same file).
+    """
+    found = []
+    for tag, (direction, owner) in _IO_KINDS.items():
+        if node.tags.get(tag) is not True or node.tags.get(f"{tag}.has_metadata") is False:
+            continue
+        bound = _bound_defaults(node, owner)
+        fixed, given = bound.get("resolved_kwargs") or {}, bound.get("dependencies") or {}
+        for key in _WHERE:
+            source = next((name for name, argument in given.items() if argument == key), None)
+            target = fixed[key] if key in fixed else (lookup(source) if source is not None else None)
+            uri = _as_uri(target)
+            if uri is not None:
+                found.append((direction, uri))
+                break
+    return found
+
+
+def _bound_defaults(node: Any, owner: str) -> dict[str, Any]:
+    try:
+        import inspect
+
+        parameters = inspect.signature(node.callable).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    prefix = f"{owner}__"
+    return {p.name[len(prefix) :]: p.default for p in parameters if p.name.startswith(prefix)}
+
+
+def _as_uri(target: Any) -> str | None:
+    """A path or URL as a lineage dataset URI; None for anything else.
+
+    >>> _as_uri("s3://lake/raw.csv"), _as_uri("/data/raw.csv"), _as_uri(3)
+    ('s3://lake/raw.csv', 'file:///data/raw.csv', None)
+    """
+    if isinstance(target, os.PathLike):
+        target = os.fspath(target)
+    if not isinstance(target, str) or not target.strip() or "\n" in target:
+        return None
+    return target if "://" in target else "file://" + os.path.abspath(target)
+
+
+def _input_lookup(pipeline: Any, store: Any, run_id: Any, external: Mapping[str, Any]) -> Callable[..., Any]:
+    """What a node of the task was given as input ``name`` at scope ``index``: a param, config or context value,
+    else the upstream value in the store (None when it cannot be read: lineage never fails a task)."""
+
+    from hamilflow.caching.results import CacheRef
+
+    def lookup(name: str, index: tuple[int, ...] = ()) -> Any:
+        if name in external:
+            return external[name]
+        try:
+            path = pipeline.value_path(name) or ()
+            if name in path:  # an expander's items are not one artifact
+                return None
+            value = store.get(store.ref(pipeline.spec.dag_id, run_id, name, tuple(index[: len(path)])))
+            return value.resolve(store) if type(value) is CacheRef else value
+        except Exception:  # noqa: BLE001 - lineage is reported after the work is done, never in its way
+            return None
+
+    return lookup
 
 
 def _task_log() -> Any:
@@ -271,7 +368,7 @@ class CompiledPipeline:
         try:
             result = run_task(self.spec, task_name, context["run_id"], external, chunk, max_map_length(), label, slots)
             _describe_asset_events(context, result)
-            _report_lineage(self.spec, task_name, context)
+            _report_lineage(self.spec, task_name, context, external, chunk)
             return result
         except Exception as error:
             # The UI shows the log, not the exception's notes: say first, in one line, what failed where.
