@@ -608,3 +608,11 @@ def test_a_deselected_input_with_a_default_makes_no_param_and_the_default_applie
     run_task(compiled.spec, "report", "r", {})
     expected = driver.Driver({}, sys.modules[name], adapter=base.DefaultAdapter()).execute(["report"])
     assert read_outputs(compiled.spec, "r") == expected == {"report": "score 3"}
+
+
+def test_a_comment_writes_characters_that_could_end_it_as_escapes() -> None:
+    from hamilflow.compiler.pyformat import comment
+
+    lines = comment("Reads a\nimport os, b\r\x00\u2028c.", 8)
+    assert lines == ["        # Reads a\\nimport os, b\\r\\x00\\u2028c."]
+    compile("\n".join(["if True:", *lines, "    pass"]), "<comment>", "exec")  # one comment line, nothing more

@@ -172,7 +172,16 @@ def text_parts(text: str, indent: int) -> list[str]:
 
 
 def comment(text: str, indent: int) -> list[str]:
-    """``text`` as ``#`` comment lines at ``indent``, wrapped at spaces to fit the line length."""
+    r"""``text`` as ``#`` comment lines at ``indent``, wrapped at spaces to fit the line length.
+
+    A character that is not printable (a newline, a carriage return, NUL, a line separator)
+    is written as its escape, so that no text can end the comment and start a line of code:
+
+        >>> comment("Reads a\nimport os.", 0)
+        ['# Reads a\\nimport os.']
+    """
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     pad = " " * indent + "# "
     lines = textwrap.wrap(text, width=LINE_LENGTH - len(pad), break_long_words=False, break_on_hyphens=False)
     return [pad + line for line in lines] or [pad.rstrip()]
