@@ -1484,6 +1484,23 @@ def squared(item: int) -> int:
         where="required by 'report' (bad_compile_without_the_config_key_of_a_config_when.report (line 14))",
         fix="When compiling: --config mode=fast",
     ),
+    Case(
+        "compile-a-node-named-with-a-newline",
+        """
+from hamilton.function_modifiers import config
+
+
+@config.when(name="score\\nimport os", mode="fast")
+def score__fast() -> int:
+    return 1
+""",
+        compiled(config={"mode": "fast"}, grouping="all"),
+        GraphError,  # a CompileError
+        what="node 'score\\nimport os' (bad_compile_a_node_named_with_a_newline.score__fast (line 4)) has a name that "
+        "is not a Python name: it contains the control character '\\n'",
+        where="bad_compile_a_node_named_with_a_newline.score__fast (line 4)",
+        fix="rename it to an identifier (for a decorator that names nodes, such as @config.when(name=...)",
+    ),
 ]
 
 CASES = GRAPH + DRIVER + REQUEST + RUNTIME + QUERIES + BUILDER + EXECUTORS + COMMAND + COMPILE
