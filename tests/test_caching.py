@@ -182,7 +182,7 @@ def _hamilton_counts(module, cache: Path, runs: Path, times: int, config: dict, 
     return counts
 
 
-@pytest.mark.parametrize("executor", ["sync", "processes"])
+@pytest.mark.parametrize("executor", ["sync", "threads", "processes"])
 def test_a_pipeline_that_caches_nothing_reads_only_the_nodes_that_opt_in(tmp_path, runs, executor) -> None:
     source = OPT_IN.replace('os.environ["HAMILFLOW_TEST_RUNS"]', repr(str(runs)))
     module = _module_file(tmp_path / "code", f"opt_in_{executor}", source)
@@ -199,10 +199,11 @@ def test_a_pipeline_that_caches_nothing_reads_only_the_nodes_that_opt_in(tmp_pat
             .with_config(config)
             .with_cache(str(tmp_path / "cache"), **OPT_IN_CACHE)
         )
-        if executor == "processes":
-            dr = dr.enable_dynamic_execution(allow_experimental_mode=True).with_remote_executor(
-                executors.MultiProcessingExecutor(2)
+        if executor != "sync":
+            remote = (
+                executors.MultiProcessingExecutor(2) if executor == "processes" else executors.MultiThreadingExecutor(2)
             )
+            dr = dr.enable_dynamic_execution(allow_experimental_mode=True).with_remote_executor(remote)
         assert dr.build().execute(["summary"], inputs={"day": "2024-03-05"}) == expected
         counts.append(_count(runs))
     assert counts == [{"raw": 1, "expensive": 1, "tagged": 1, "summary": 1}, {"raw": 1, "summary": 1}]
