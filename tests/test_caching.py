@@ -297,17 +297,19 @@ def test_a_changed_config_value_reruns_the_nodes_that_read_it_and_their_dependen
     assert counts == reference
 
 
-# A node that reads the world (a file) marked to recompute, and a cached node reading it.
+# A node that reads the world (a file) and always runs, and a cached node reading it: the reader is marked to
+# recompute, or the pipeline caches nothing but the reader.
 READS_A_FILE = """
 from hamilton.function_modifiers import cache
 
 
-@cache(behavior="recompute")
+@cache(behavior="{reading}")
 def reading(path: str) -> str:
     with open(path) as source:
         return source.read()
 
 
+@cache(behavior="default")
 def parsed(reading: str) -> int:
     return len(reading)
 """
@@ -315,16 +317,28 @@ def parsed(reading: str) -> int:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="hamilflow keys a value by its provenance: a recomputed node that returns a new value leaves the keys of "
-    "its readers unchanged, so they are read stale from the cache; Hamilton versions a recomputed value by content",
+    reason="hamilflow keys a value by its provenance: a node that always runs (recompute, disable) and returns a new "
+    "value leaves the keys of its readers unchanged, so they are read stale from the cache; Hamilton versions a "
+    "recomputed value by its content, and a disabled one never matches",
 )
-def test_a_recomputed_node_with_a_new_value_reruns_its_readers_as_in_hamilton(tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("reading", "options"),
+    [("recompute", {}), ("disable", {}), ("default", {"default_behavior": "disable", "default": ["path", "parsed"]})],
+)
+def test_a_node_that_always_runs_and_returns_a_new_value_reruns_its_readers_as_in_hamilton(
+    tmp_path, reading, options
+) -> None:
     from hamilton import driver as hamilton_driver
 
-    module = _module_file(tmp_path / "code", "reads_a_file", READS_A_FILE)
+    source = (
+        READS_A_FILE.format(reading=reading)
+        if not options
+        else READS_A_FILE.replace('@cache(behavior="{reading}")\n', "")
+    )
+    module = _module_file(tmp_path / "code", f"reads_a_file_{reading}", source)
     path = tmp_path / "world.txt"
     for backend, cache in ((hamilton_driver, tmp_path / "hamilton"), (driver, tmp_path / "cache")):
         for text in ("abc", "abcdef"):
             path.write_text(text)
-            dr = backend.Builder().with_modules(module).with_cache(str(cache)).build()
+            dr = backend.Builder().with_modules(module).with_cache(str(cache), **options).build()
             assert dr.execute(["parsed"], inputs={"path": str(path)}) == {"parsed": len(text)}, backend.__name__
