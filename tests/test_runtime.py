@@ -426,11 +426,10 @@ def test_the_plan_cache_keeps_the_plans_written_last(tmp_path, monkeypatch) -> N
 
 
 _WORKER_PACKING = """
-import subprocess
 import sys
 from airflow.sdk import dag, task
 from airflow.sdk.execution_time.supervisor import block_orm_access
-from hamilflow.runtime.airflow import deployment_slots, pool_slots
+from hamilflow.runtime.airflow import deployment_slots, pool_size
 
 block_orm_access()  # what Airflow 3's supervisor does in every task process it starts
 
@@ -441,7 +440,7 @@ def pooled():
     def chunks():
         return []
 
-    @task(pool="hamilflow_one_slot", pool_slots=1)
+    @task(pool="hamilflow_one_slot", pool_slots=2)  # an instance takes 2 of the pool's slots
     def work(chunk):
         return chunk
 
@@ -449,7 +448,7 @@ def pooled():
 
 
 lister = pooled().get_task("chunks")
-print(pool_slots("hamilflow_one_slot"), deployment_slots({"task": lister}), deployment_slots({}))
+print(pool_size("hamilflow_one_slot"), deployment_slots({"task": lister}), deployment_slots({}))
 """
 
 
@@ -464,4 +463,4 @@ def test_a_worker_that_may_not_read_its_pool_packs_from_the_configured_size_with
     )
     done = subprocess.run([sys.executable, "-c", _WORKER_PACKING], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["7", "7", "7"]
+    assert done.stdout.split() == ["7", "3", "7"]  # the pool holds 7 // 2 instances of the block's task

@@ -31,7 +31,7 @@ __all__ = [
     "context_value",
     "deployment_slots",
     "max_map_length",
-    "pool_slots",
+    "pool_size",
 ]
 
 _LOG = logging.getLogger("hamilflow")
@@ -72,7 +72,7 @@ def deployment_slots(context: Mapping[str, Any] | None = None) -> int:
     the DAG's ``max_active_tasks`` (else ``[core] max_active_tasks_per_dag``) and the pool's slots.
 
     The pool is the one the tasks mapped over this task run in (a block's tasks, when this task lists the
-    block's chunks), with its real slots (see :func:`pool_slots`), as many instances as it holds of each
+    block's chunks), with its real slots (see :func:`pool_size`), as many instances as it holds of each
     (its slots over the task's ``pool_slots``); for a task nothing is mapped over, the default pool's
     configured size. Read, never changed: packing adapts to the deployment, and no global setting moves.
     """
@@ -83,7 +83,7 @@ def deployment_slots(context: Mapping[str, Any] | None = None) -> int:
     if not mapped:
         return max(1, min(slots, _core_setting("default_pool_task_slot_count", 128)))
     for task in mapped:
-        pool = pool_slots(getattr(task, "pool", None) or "default_pool")
+        pool = pool_size(getattr(task, "pool", None) or "default_pool")
         if pool is not None:  # None: a pool without limit
             slots = min(slots, pool // max(1, int(getattr(task, "pool_slots", 1) or 1)))
     return max(1, slots)
@@ -97,7 +97,7 @@ def _mapped_over(operator: Any) -> list:
         return []
 
 
-def pool_slots(name: str) -> int | None:
+def pool_size(name: str) -> int | None:
     """The slots of Airflow's pool ``name`` (None when unlimited), as the pool is now; else, when it cannot be
     read, the configured size of the default pool (``[core] default_pool_task_slot_count``), with no error.
 
