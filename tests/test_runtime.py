@@ -426,7 +426,6 @@ def test_the_plan_cache_keeps_the_plans_written_last(tmp_path, monkeypatch) -> N
 
 
 _WORKER_PACKING = """
-import sys
 from airflow.sdk import dag, task
 from airflow.sdk.execution_time.supervisor import block_orm_access
 from hamilflow.runtime.airflow import deployment_slots, pool_size
