@@ -7,6 +7,8 @@ a collection: the keys of every item). Keys are computed from the graph before a
 runs, never from computed values, so checking the cache costs no hashing of data. A
 changed function changes its key and the key of everything downstream; a changed input
 (a param, a logical date, a constant in the config) changes what reads it, and no more.
+Since a key cannot see a value, what reads a node that always runs (``recompute``,
+``disable``, a loader) always runs too (:func:`~hamilflow.caching.results.graph_behaviors`).
 
 Turn it on with ``Builder().with_cache(...)`` (as in Hamilton) or, for a compiled DAG,
 ``cache = true`` in its settings (``--cache``); choose per node with Hamilton's

@@ -147,7 +147,32 @@ class TaskCache:
             self._store().put(self._ref(self.keys[name]), value)
 
 
-def task_cache(settings: CacheSettings, keys: Mapping[str, str], tags_of: Mapping[str, Mapping[str, Any]]) -> TaskCache:
-    """The cache of one task instance whose nodes have ``keys`` and tags ``tags_of``."""
-    behaviors = {name: settings.behavior_of(name, tags_of[name]) for name in keys}
-    return TaskCache(settings.url, dict(keys), behaviors)
+_ALWAYS_RUN = ("recompute", "disable")
+
+
+def graph_behaviors(settings: CacheSettings, graph: Any) -> dict[str, Behavior]:
+    """What the cache does for each computed node of ``graph``: its own behaviour, except that a node reading,
+    directly or through others, a node that always runs (``recompute``, ``disable``, a loader, a saver) is
+    recomputed as well.
+
+    Keys say where a value came from, not what it holds, so the key of a reader of an always-run node is the
+    same whatever that node returned this time: served from the cache, it would be stale (a file that a
+    recomputed loader reads has changed). Hamilton hashes a recomputed value instead, and serves its readers
+    when the value is unchanged; hamilflow reruns them.
+
+        >>> graph_behaviors(CacheSettings("/tmp/c", recompute=["raw"]), graph)  # doctest: +SKIP
+        {'raw': 'recompute', 'clean': 'recompute', 'unrelated': 'default'}
+    """
+    own = {
+        name: settings.behavior_of(name, node.tags) for name, node in graph.nodes.items() if not node.is_external_input
+    }
+    always_run = [name for name, behavior in own.items() if behavior in _ALWAYS_RUN]
+    for name in graph.downstream(always_run):
+        if own.get(name) == "default":
+            own[name] = "recompute"
+    return own
+
+
+def task_cache(url: str, keys: Mapping[str, str], behaviors: Mapping[str, Behavior]) -> TaskCache:
+    """The cache of one task instance whose nodes have ``keys``; ``behaviors`` is :func:`graph_behaviors`."""
+    return TaskCache(url, dict(keys), {name: behaviors.get(name, "disable") for name in keys})

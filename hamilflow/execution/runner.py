@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from hamilflow.caching.keys import KeyBuilder
-from hamilflow.caching.results import CacheSettings, TaskCache, task_cache
+from hamilflow.caching.results import CacheSettings, TaskCache, graph_behaviors, task_cache
 from hamilflow.errors import add_note
 from hamilflow.execution.executors import (
     DefaultExecutionManager,
@@ -150,6 +150,7 @@ class Runner:
         self.graph = graph
         self.cache = cache
         self.keys: KeyBuilder | None = None  # made at the first instance, from the run's external values
+        self.cache_behaviors: dict[str, str] = {}  # made with the keys
 
     # -------------------------------------------------------------- task hooks
     def task_id(self, instance: Instance) -> str:
@@ -450,11 +451,11 @@ class Runner:
             return None
         if self.keys is None:
             self.keys = KeyBuilder(self.graph, base, self._count)
+            self.cache_behaviors = graph_behaviors(self.cache, self.graph)
         out = []
         for name, index in instances:
-            nodes = self.programs[name].nodes
-            keys = {n.name: self.keys.key(n.name, index) for n in nodes}
-            out.append(task_cache(self.cache, keys, {n.name: n.tags for n in nodes}))
+            keys = {n.name: self.keys.key(n.name, index) for n in self.programs[name].nodes}
+            out.append(task_cache(self.cache.url, keys, self.cache_behaviors))
         return out
 
     def _submitted(self, instances: list[Instance], inputs: list[dict[str, Any]]) -> list[TaskCall] | None:

@@ -44,7 +44,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from hamilflow.caching.keys import KeyBuilder
-from hamilflow.caching.results import CacheRef, CacheSettings, TaskCache, task_cache
+from hamilflow.caching.results import CacheRef, CacheSettings, TaskCache, graph_behaviors, task_cache
 from hamilflow.errors import HamilflowError, add_note
 from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_for, judge, screen
 from hamilflow.execution.node_runner import run_nodes
@@ -252,6 +252,7 @@ class TaskRun:
         self._lost: dict[tuple[str, Index], ItemFailure] = {}  # blocks that never opened: their item was dropped
         self.saved: dict[str, list[Any]] = {}  # what each saver node of the task wrote, per scope: its target
         self._keys: KeyBuilder | None = None  # cache keys, when the DAG caches results
+        self._cache_behaviors: dict[str, str] = {}  # made with the keys
         self.items = ItemReader(self.store, pipeline.spec.dag_id, run_id)
 
     def ref(self, node: str, index: Index) -> str:
@@ -306,9 +307,10 @@ class TaskRun:
             return None
         if self._keys is None:  # keys need the whole graph: built once per task, only with a cache
             self._keys = KeyBuilder(self.pipeline.graph, self.external, self.item_count)
-        settings = CacheSettings.from_dict({**setting, "url": self.store.url})
+            settings = CacheSettings.from_dict({**setting, "url": self.store.url})
+            self._cache_behaviors = graph_behaviors(settings, self.pipeline.graph)
         keys = {n.name: self._keys.key(n.name, index) for n in nodes}
-        return task_cache(settings, keys, {n.name: n.tags for n in nodes})
+        return task_cache(self.store.url, keys, self._cache_behaviors)
 
     # ---------------------------------------------------------------- running
     def run(
