@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[1]
 SERVER_FOLDERS = ("tests/airflow/", "tests/scheduler/", "tests/distributed/")
 
@@ -30,12 +28,6 @@ def _collect(*arguments: str) -> list[str]:
     return [line.strip() for line in done.stdout.splitlines() if "::" in line]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tests/airflow/test_caching.py, test_hooks_and_policies.py, test_materializers.py and "
-    "tests/distributed/test_s3_store.py, test_s3_cache.py carry no airflow marker yet (files of other owners); "
-    "remove this xfail once they do",
-)
 def test_not_airflow_collects_no_test_of_the_airflow_scheduler_or_distributed_folders() -> None:
     everything = _collect(*SERVER_FOLDERS)
     for folder in SERVER_FOLDERS:  # each folder has tests, so leaving them all out is a real selection

@@ -11,7 +11,11 @@ import importlib
 import sys
 from pathlib import Path
 
+import pytest
+
 from hamilflow.compiler import CompileOptions, compile_pipeline
+
+pytestmark = pytest.mark.airflow
 
 SOURCE = Path(__file__).parents[1] / "resources" / "caching" / "daily.py"
 DATES = [datetime.datetime(2024, 3, day, tzinfo=datetime.timezone.utc) for day in range(1, 6)]

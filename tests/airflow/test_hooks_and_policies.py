@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import warnings
 
+import pytest
+
 from hamilflow.execution.item_failures import ItemFailuresWarning
+
+pytestmark = pytest.mark.airflow
 
 LOSSY = "tests.resources.airflow.lossy"
 HOOKS = "tests.resources.recording_hooks:recording"

@@ -7,8 +7,11 @@ import importlib
 import json
 
 import pandas as pd
+import pytest
 
 from hamilflow import driver
+
+pytestmark = pytest.mark.airflow
 
 SAVING = "tests.resources.airflow.saving"
 SAVING_IO = "tests.resources.airflow.saving_io:materializers"

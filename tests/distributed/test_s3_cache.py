@@ -17,7 +17,7 @@ from hamilflow.compiler import CompileOptions, compile_pipeline
 from hamilflow.runtime.store import store_from_env
 from tests.distributed.cluster import BUCKET
 
-pytestmark = [pytest.mark.distributed]
+pytestmark = [pytest.mark.distributed, pytest.mark.airflow]  # -m 'not airflow' leaves servers out
 
 MODULE = "tests.resources.caching.features"
 

@@ -20,7 +20,7 @@ import pytest
 from hamilflow.runtime.store import ArtifactIntegrityError, ArtifactStore
 from tests.distributed.cluster import BUCKET
 
-pytestmark = [pytest.mark.distributed]
+pytestmark = [pytest.mark.distributed, pytest.mark.airflow]  # -m 'not airflow' leaves servers out
 
 SECRET = "distributed-suite-signing-key"
 
