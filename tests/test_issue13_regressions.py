@@ -260,6 +260,15 @@ def test_a_node_name_with_a_trailing_newline_is_refused_at_compile() -> None:
     assert "node 'a\\n'" in message and "control character '\\n'" in message and "rename it" in message
 
 
+def test_a_dag_id_with_a_trailing_newline_is_refused_at_compile() -> None:
+    module = _module_named(f"issue13_dag_id_{uuid.uuid4().hex[:8]}", "def a(x: int = 1) -> int:\n    return x\n")
+    try:
+        with pytest.raises(CompileError, match=r"dag id 'd\\n' is not valid in Airflow"):
+            _compile(module.__name__, dag_id="d\n")  # `re.match('...$')` let it through, into the file
+    finally:
+        sys.modules.pop(module.__name__)
+
+
 INFINITE = """
 def capped(x: float = float("inf"), limit: float = 1.0) -> float:
     return min(x, limit)

@@ -419,7 +419,7 @@ def check_dag_options(options: CompileOptions, problems: list[str]) -> None:
 def check_dag_settings(options: CompileOptions, problems: list[str]) -> None:
     """The DAG-level options: dag id, start date, schedule, and the settings of :func:`check_dag_options`."""
     check_dag_options(options, problems)
-    if not isinstance(options.dag_id, str) or not TASK_ID.match(options.dag_id):
+    if not isinstance(options.dag_id, str) or not TASK_ID.fullmatch(options.dag_id):
         problems.append(
             f"dag id {options.dag_id!r} is not valid in Airflow (letters, digits, '_', '.', '-'; at most 250 "
             "characters): choose another --dag-id."
