@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from hamilflow.node import Node
 
 
+# The argument of a loader or saver (``from_.csv(path=...)``, ``@save_to.json(file=...)``) that says where it reads or
+# writes: what the compiler reports as a saver's Asset and the Airflow runtime as lineage.
+TARGET_ARGUMENTS = ("path", "file", "filepath", "file_path", "uri", "url")
+
+
 def pipeline_graph(
     modules: list[Any],
     config: dict[str, Any],

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from hamilflow.errors import SettingError
 from hamilflow.execution.timeouts import TIMEOUT_TAG, node_limit, parse_duration  # one duration rule for both layers
+from hamilflow.materializers import TARGET_ARGUMENTS
 
 if TYPE_CHECKING:
     from hamilflow.compiler.model import AirflowTask
@@ -66,9 +67,6 @@ def asset_problem(uri: Any) -> str | None:
     return None
 
 
-_SAVER_TARGETS = ("path", "file", "filepath", "file_path", "uri", "url")  # a saver's argument that says where
-
-
 def saver_target(node: Any) -> str | None:
     """Where a saver node (a ``to.*`` materializer, ``@save_to``, ``@datasaver``) writes, as an asset URI.
 
@@ -87,7 +85,7 @@ def saver_target(node: Any) -> str | None:
     # Hamilton's saver function keeps them in a keyword default whose name its class mangles
     bound = [p.default for p in parameters if p.name.endswith("__resolved_kwargs") and isinstance(p.default, dict)]
     fixed = bound[0] if bound else {}
-    for key in _SAVER_TARGETS:
+    for key in TARGET_ARGUMENTS:
         target = fixed.get(key)
         if isinstance(target, str) and "://" in target and not asset_problem(target):
             return target

@@ -207,7 +207,6 @@ def _report_lineage(
             collector.add_output_asset(operator, uri=outlet.uri)
 
 
-_WHERE = ("path", "file", "filepath", "file_path", "uri", "url")  # a loader's or saver's argument that says where
 # Hamilton's loader and saver nodes keep their fixed arguments, and which inputs give the others, in keyword
 # defaults of the node's function, under names their decorator's class mangles.
 _IO_KINDS = {
@@ -223,13 +222,15 @@ def io_targets(node: Any, lookup: Callable[[str], Any]) -> list[tuple[str, str]]
     through ``lookup``; a URL as it is, a path as ``file://`` and its absolute path on this worker. Empty
     for another node, and for a loader's second node (Hamilton's ``select_data``: the same file).
     """
+    from hamilflow.materializers import TARGET_ARGUMENTS  # here: a DAG file imports this module to parse, cheaply
+
     found = []
     for tag, (direction, owner) in _IO_KINDS.items():
         if node.tags.get(tag) is not True or node.tags.get(f"{tag}.has_metadata") is False:
             continue
         bound = _bound_defaults(node, owner)
         fixed, given = bound.get("resolved_kwargs") or {}, bound.get("dependencies") or {}
-        for key in _WHERE:
+        for key in TARGET_ARGUMENTS:
             source = next((name for name, argument in given.items() if argument == key), None)
             target = fixed[key] if key in fixed else (lookup(source) if source is not None else None)
             uri = _as_uri(target)
