@@ -32,7 +32,13 @@ from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text, with_r
 from hamilflow.compiler.names import module_problems, node_problems
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
 from hamilflow.compiler.render import render
-from hamilflow.compiler.settings import block_chunking, check_dag_settings, check_task_ids, dag_settings
+from hamilflow.compiler.settings import (
+    block_chunking,
+    check_dag_settings,
+    check_task_ids,
+    check_task_settings,
+    dag_settings,
+)
 from hamilflow.errors import GraphError, HamilflowError, ModuleImportError, SettingError
 from hamilflow.execution import grouping
 from hamilflow.execution.plan import Plan, build_plan
@@ -206,6 +212,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     if options.adapters and not problems:
         tasks = _with_graph_hook_tasks(tasks, options.adapters, set(graph.nodes), problems)
     check_task_ids([t.airflow_id for t in tasks], problems)
+    check_task_settings(tasks, options, problems)
     chunking = block_chunking(graph, plan, tasks, options, problems)
     if problems:
         raise CompileError(problems)

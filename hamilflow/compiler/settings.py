@@ -251,9 +251,7 @@ def block_chunking(
     ``items_per_task``: the expander's ``@tag(airflow_items_per_task=...)``, else the compile
     option, else 0 (automatic, sized at run time from the deployment); plus the least
     ``max_active_tis_per_dag`` of the tasks mapped over the block, which caps its concurrency.
-    Also makes the checks of :func:`check_task_settings`: this is the step that sees the tasks and the options.
     """
-    check_task_settings(tasks, options, problems)
     default = 0
     if options.items_per_task is not None:
         try:
