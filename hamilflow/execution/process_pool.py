@@ -42,6 +42,7 @@ from hamilflow.execution.node_runner import current_watch, watching
 from hamilflow.execution.portable_errors import WorkerDiedError, portable_error
 from hamilflow.execution.timeouts import NodeTimeoutError, NodeWatch
 
+_CRASH_SIGNALS = (signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL)
 _LABEL_BYTES = 512
 _SEPARATOR = "\x1f"  # between a node's name and where it is defined, in a slot's label
 _POLL = 0.1  # seconds between looks at the slots while work runs (the precision of time limits)
@@ -150,6 +151,12 @@ def _worker_main(
 ) -> None:
     """A worker's loop: receive a unit, run it with the slot watching, send the answer; stop on an empty message."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it kills its workers
+    # A crash must end the worker, so that the parent names the item it ran. A Python handler of a crash signal,
+    # inherited through fork (Airflow's DAG parsing installs one for SIGSEGV and never removes it), returns to the
+    # faulting instruction, which faults again: the worker would spin forever at full CPU.
+    for crash in _CRASH_SIGNALS:
+        if callable(signal.getsignal(crash)):
+            signal.signal(crash, signal.SIG_DFL)
     watch = _SlotWatch(slot, default_limit)
     while True:
         try:

@@ -100,3 +100,46 @@ def test_a_large_pool_starts_no_more_workers_than_there_is_work_for(tmp_path: Pa
 def test_a_pool_of_one_runs_every_unit() -> None:
     executor = executors.MultiProcessingExecutor(1)
     assert _driver(executor).execute(["where_total"], inputs={"n": 6, "marks": ""}) == {"where_total": 15}
+
+
+# A process that has parsed a DAG file through Airflow's DagBag keeps Airflow's Python SIGSEGV handler (it is never
+# removed); its forked workers inherit it. The crash must still end the worker and name the item.
+AFTER_A_DAG_PARSE = """
+import signal, sys
+signal.signal(signal.SIGSEGV, lambda signum, frame: None)  # what Airflow's DAG import leaves installed
+from hamilflow import driver
+from hamilflow.execution import executors
+from tests.faults import pipelines
+dr = (
+    driver.Builder().with_modules(pipelines).enable_dynamic_execution(allow_experimental_mode=True)
+    .with_remote_executor(executors.MultiProcessingExecutor(2, start_method="fork")).build()
+)
+try:
+    dr.execute(["fates"], inputs={"n": 8, "doom_at": 5, "how": "segfault", "marks": ""})
+except executors.WorkerDiedError as error:
+    print(error, getattr(error, "__notes__", []))
+"""
+
+
+def test_a_worker_that_inherited_a_python_crash_handler_still_dies_of_its_crash(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "run.py"
+    script.write_text(AFTER_A_DAG_PARSE)
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        start_new_session=True,  # a failure kills the group: a spinning worker with it
+    )
+    try:
+        out, _ = child.communicate(timeout=120)  # without the fix the worker spins on its fault and nothing returns
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+    assert "was killed by SIGSEGV" in out and "item[5]" in out, out
