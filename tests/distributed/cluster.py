@@ -38,7 +38,6 @@ from tests.scheduler.conftest import (
     BIN,
     PASSWORD,
     REPO,
-    SQLITE_SETTINGS,
     USER,
     AirflowError,
     AirflowServer,
@@ -253,7 +252,6 @@ class CeleryCluster(AirflowServer):
             AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="60",
             AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
             AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT="300",
-            **SQLITE_SETTINGS,
         )
         return env
 

@@ -36,12 +36,6 @@ STARTUP_TIMEOUT = float(os.environ.get("HAMILFLOW_STANDALONE_TIMEOUT", "240"))
 RUN_TIMEOUT = 240.0  # seconds one DAG run may take on a busy 2-core machine
 USER, PASSWORD = "admin", "hamilflow-test-admin"
 TERMINAL = {"success", "failed"}
-# The metadata DB is SQLite: a writer waits up to a minute for the one write lock (Python's default
-# is 5 s, which a scheduler transaction on a loaded 2-core machine can outlast) instead of failing.
-SQLITE_SETTINGS = {
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "tests.scheduler.sqlite_db.CONNECT_ARGS",
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS_ASYNC": "tests.scheduler.sqlite_db.CONNECT_ARGS_ASYNC",
-}
 
 
 def free_port() -> int:
@@ -101,7 +95,6 @@ class AirflowServer:
             # Airflow binds them on every interface (serve_logs has no host setting); they require a JWT.
             AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
             AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(free_port()),
-            **SQLITE_SETTINGS,
             HAMILFLOW_STORE_URL=str(self.store),
             PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
             PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
