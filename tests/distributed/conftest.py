@@ -52,3 +52,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server):
         yield server
     finally:
         server.stop()
+
+
+# This folder's tests import Airflow in this process (the Celery suite's helpers; a compiled DAG run with
+# dag.test() on S3): the session's embedded Airflow is prepared first, whichever folder runs before.
+@pytest.fixture(autouse=True)
+def _embedded_airflow(airflow_home):
+    return airflow_home
