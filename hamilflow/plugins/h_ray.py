@@ -20,6 +20,7 @@ process pools (see :mod:`hamilflow.execution.portable_errors`).
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 from typing import Any, Callable
 
 import cloudpickle
@@ -45,6 +46,8 @@ def _call(blob: bytes) -> bytes:
 
 
 _remote_call = None
+# How long the end of a run waits for the Ray tasks it cancelled to settle, before it kills their workers.
+_SETTLE_SECONDS = 30.0
 
 
 def _remote() -> Any:
@@ -55,30 +58,38 @@ def _remote() -> Any:
 
 
 class _RayFuture(concurrent.futures.Future):
-    """A future for one Ray task: unwraps ``RayTaskError`` and cancels the task itself."""
+    """A future for one Ray task: unwraps ``RayTaskError`` and cancels the task itself.
+
+    It lets go of the task's ``ObjectRef`` once answered: a ref released after ``ray.shutdown()`` (a future
+    kept alive by a traceback, collected later) makes Ray end the whole process.
+    """
 
     def __init__(self, ref: ray.ObjectRef) -> None:
         super().__init__()
-        self._ref = ref
+        self.ref: ray.ObjectRef | None = ref
         ref.future().add_done_callback(self._copy)
 
     def _copy(self, inner: concurrent.futures.Future) -> None:
-        if inner.cancelled():
-            super().cancel()
-            self.set_running_or_notify_cancel()
-            return
-        error = inner.exception()
-        if error is None:
-            self.set_result(cloudpickle.loads(inner.result()))
-        elif isinstance(error, RayTaskError) and isinstance(error.cause, BaseException):
-            self.set_exception(restore_error(error.cause))
-        else:
-            self.set_exception(error)
+        try:
+            if inner.cancelled():
+                super().cancel()
+                self.set_running_or_notify_cancel()
+                return
+            error = inner.exception()
+            if error is None:
+                self.set_result(cloudpickle.loads(inner.result()))
+            elif isinstance(error, RayTaskError) and isinstance(error.cause, BaseException):
+                self.set_exception(restore_error(error.cause))
+            else:
+                self.set_exception(error)
+        finally:
+            self.ref = None
 
     def cancel(self) -> bool:
-        if self.done():
+        ref = self.ref
+        if ref is None or self.done():
             return False
-        ray.cancel(self._ref)
+        ray.cancel(ref)
         return True
 
 
@@ -97,6 +108,7 @@ class RayTaskExecutor(TaskExecutor):
         self.skip_init = skip_init
         self.parallelism = num_cpus or 1
         self._started = False
+        self._unsettled: set[_RayFuture] = set()  # submitted and not yet answered (cancelled ones included)
 
     def init(self) -> None:
         if not ray.is_initialized():
@@ -110,16 +122,37 @@ class RayTaskExecutor(TaskExecutor):
         self.parallelism = self.num_cpus or max(1, int(ray.cluster_resources().get("CPU", 1)))
 
     def finalize(self) -> None:
+        self._settle()
         if self._started:
+            gc.collect()  # refs held only by garbage cycles (an old traceback's frames) go while Ray can take them
             ray.shutdown()
             self._started = False
+
+    def _settle(self) -> None:
+        """Wait until every task this executor submitted has answered, cancelled ones included.
+
+        Ray answers a task's future on a thread of its own; an answer that arrives after ``ray.shutdown()``
+        (of this executor's Ray or of the caller's) makes Ray end the whole process. A task that ignores its
+        cancellation past ``_SETTLE_SECONDS`` has its worker killed.
+        """
+        pending = [future for future in list(self._unsettled) if not future.done()]
+        if not pending:
+            return
+        _, late = concurrent.futures.wait(pending, timeout=_SETTLE_SECONDS)
+        for future in late:
+            if future.ref is not None:
+                ray.cancel(future.ref, force=True)
+        concurrent.futures.wait(late, timeout=_SETTLE_SECONDS)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> _RayFuture:
         if not ray.is_initialized():
             self.init()
         # pickled here with cloudpickle, which honours register_pickle_by_value: Ray's own pickler refers to
         # a function by module and name, which a worker cannot import for a module made at run time
-        return _RayFuture(_remote().remote(cloudpickle.dumps((fn, args))))
+        future = _RayFuture(_remote().remote(cloudpickle.dumps((fn, args))))
+        self._unsettled.add(future)
+        future.add_done_callback(self._unsettled.discard)
+        return future
 
     def __repr__(self) -> str:
         return f"RayTaskExecutor(num_cpus={self.num_cpus})"
