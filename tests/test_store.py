@@ -276,7 +276,8 @@ def _process_writer(args: tuple[str, int]) -> str:
 
 def test_concurrent_processes_writing_same_ref_leave_one_complete_artifact(tmp_path: Path) -> None:
     markers = list(range(8))
-    with multiprocessing.get_context().Pool(len(markers)) as pool:
+    # spawn, not fork: this process runs threads (Ray's, Dask's) and a forked child can inherit a held lock
+    with multiprocessing.get_context("spawn").Pool(len(markers)) as pool:
         refs = pool.map(_process_writer, [(str(tmp_path), m) for m in markers])
     store = ArtifactStore(tmp_path)
     value = store.get("d/r/n/_.pkl")
