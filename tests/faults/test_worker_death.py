@@ -97,9 +97,11 @@ def test_a_large_pool_starts_no_more_workers_than_there_is_work_for(tmp_path: Pa
         assert alive_at_once <= 3 + len(_children()), marks
 
 
-def test_a_pool_of_one_runs_every_unit() -> None:
+def test_a_pool_of_one_runs_every_unit(tmp_path: Path) -> None:
     executor = executors.MultiProcessingExecutor(1)
-    assert _driver(executor).execute(["where_total"], inputs={"n": 6, "marks": ""}) == {"where_total": 15}
+    inputs = {"n": 6, "marks": str(tmp_path)}
+    assert _driver(executor).execute(["where_total"], inputs=inputs) == {"where_total": 15}
+    assert len({mark.name.split("-")[0] for mark in tmp_path.iterdir()}) == 1  # one worker ran all six
 
 
 # A process that has parsed a DAG file through Airflow's DagBag keeps Airflow's Python SIGSEGV handler (it is never
