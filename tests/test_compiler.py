@@ -389,9 +389,13 @@ def test_a_file_of_a_changed_pipeline_is_stale(pipeline_module, tmp_path) -> Non
     (tmp_path / f"{name}.py").write_text("def answer() -> int:\n    return 42\n")
     sys.modules.pop(name)
     stale = check_dag_file(path)
-    assert stale.startswith(f"{path}: stale — compiling now would write another DAG:\n")
+    assert stale.startswith(f"{path}: stale — the code of a function its tasks run has changed (its tasks, edges")
     assert stale.endswith(f"\nRun: hamilflow compile --recompile {path}")
     assert '-    "fingerprint": ' in stale and '+    "fingerprint": ' in stale  # what differs, as a diff
+    (tmp_path / f"{name}.py").write_text("def answer() -> int:\n    return 42\n\n\ndef other() -> int:\n    return 1\n")
+    sys.modules.pop(name)
+    reshaped = check_dag_file(path)  # a new leaf: another task, not only other code
+    assert reshaped.startswith(f"{path}: stale — compiling now would write another DAG:\n")
     (tmp_path / f"{name}.py").write_text("def answer(x) -> int:\n    return x\n")
     sys.modules.pop(name)
     assert "no longer compiles" in check_dag_file(path)

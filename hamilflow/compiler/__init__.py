@@ -356,7 +356,22 @@ def check_compiled(options: CompileOptions, path: str | Path | None = None, fix:
         return f"{path}: the pipeline no longer compiles:\n{error}"
     if fresh.source == text:
         return None
+    if _only_the_fingerprint_differs(text, fresh.source):
+        return (
+            f"{path}: stale — the code of a function its tasks run has changed (its tasks, edges, params and "
+            "settings have not); workers refuse the old file's fingerprint, so the new code never runs until "
+            f"the file is compiled again:\n{_difference(text, fresh.source)}\nRun: {fix}"
+        )
     return f"{path}: stale — compiling now would write another DAG:\n{_difference(text, fresh.source)}\nRun: {fix}"
+
+
+def _only_the_fingerprint_differs(old: str, new: str) -> bool:
+    """True when the two files differ in the line holding the plan's fingerprint and nowhere else."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    if len(old_lines) != len(new_lines):
+        return False
+    differing = [(a, b) for a, b in zip(old_lines, new_lines) if a != b]
+    return all(a.lstrip().startswith('"fingerprint": ') and b.lstrip().startswith('"fingerprint": ') for a, b in differing)
 
 
 def _difference(old: str, new: str, limit: int = 12) -> str:
