@@ -371,7 +371,8 @@ def _only_the_fingerprint_differs(old: str, new: str) -> bool:
     if len(old_lines) != len(new_lines):
         return False
     differing = [(a, b) for a, b in zip(old_lines, new_lines) if a != b]
-    return all(a.lstrip().startswith('"fingerprint": ') and b.lstrip().startswith('"fingerprint": ') for a, b in differing)
+    marker = '"fingerprint": '
+    return all(a.lstrip().startswith(marker) and b.lstrip().startswith(marker) for a, b in differing)
 
 
 def _difference(old: str, new: str, limit: int = 12) -> str:
