@@ -177,16 +177,15 @@ def test_secret_refuses_unsigned_and_foreign_artifacts(tmp_path: Path, monkeypat
 
 
 def test_forged_checksum_without_secret_is_caught_by_hmac(tmp_path: Path) -> None:
-    """An attacker rewriting payload *and* SHA-256 must still fail the HMAC."""
-    import hashlib
-
+    """An attacker rewriting payload *and* its digest must still fail the HMAC."""
     store = ArtifactStore(tmp_path, secret="k")
     ref = store.put("d/r/n/_.pkl", "good")
     path = tmp_path / ref
     blob = path.read_bytes()
     header_len = len(codec.MAGIC) + 2 + 64
     payload = cloudpickle.dumps("evil")
-    forged = blob[: len(codec.MAGIC) + 2] + hashlib.sha256(payload).digest() + blob[header_len - 32 : header_len]
+    digest = codec.content_hasher(codec.FORMAT_VERSION, payload).digest()
+    forged = blob[: len(codec.MAGIC) + 2] + digest + blob[header_len - 32 : header_len]
     path.write_bytes(forged + payload)
     with pytest.raises(ArtifactIntegrityError, match="HMAC"):
         store.get(ref)
@@ -419,3 +418,17 @@ def test_a_file_system_that_cannot_map_files_is_read_instead(tmp_path: Path, mon
     monkeypatch.setattr(mmap, "mmap", no_mmap)
     got = store.get(ref)
     assert (got == np.arange(1 << 18)).all() and got.flags.writeable
+
+
+def test_format_3_artifacts_digested_with_sha256_are_still_read(tmp_path: Path, monkeypatch) -> None:
+    np = pytest.importorskip("numpy")
+    value = {"small": [1, 2], "array": np.arange(1 << 18)}  # over 1 MB: read through the mapped path too
+    with monkeypatch.context() as old:  # what a hamilflow writing format 3 wrote
+        old.setattr(codec, "FORMAT_VERSION", 3)
+        old.setattr(signing, "FORMAT_VERSION", 3)
+        ref = ArtifactStore(tmp_path, secret="k").put("d/r/n/_.pkl", value)
+    blob = (tmp_path / ref).read_bytes()
+    assert blob[len(codec.MAGIC)] == 3 and blob[8:40] == hashlib.sha256(blob[72:]).digest()
+    got = ArtifactStore(tmp_path, secret="k").get(ref)
+    assert got["small"] == [1, 2] and (got["array"] == value["array"]).all()
+

@@ -362,3 +362,18 @@ def test_spool_files_left_by_a_killed_process_are_swept_and_live_ones_kept(tmp_p
     artifact._sweep_spool(str(tmp_path), time.time() - artifact._SPOOL_MAX_AGE)
     assert not left.exists()  # old, and its process is gone
     assert mine.exists() and young.exists()  # this process's own, and one that may still be in use
+
+
+def test_a_format_4_artifact_relabelled_as_format_3_is_refused_unread(tmp_path: Path) -> None:
+    for secret in (None, "k"):
+        store = ArtifactStore(tmp_path / str(secret), secret=secret)
+        ref = store.put("d/r/n/_.pkl", "value")
+        path = tmp_path / str(secret) / ref
+        blob = bytearray(path.read_bytes())
+        assert blob[len(codec.MAGIC)] == codec.FORMAT_VERSION == 4
+        assert bytes(blob[8:40]) == codec.content_hasher(4, bytes(blob[72:])).digest()
+        blob[len(codec.MAGIC)] = 3
+        path.write_bytes(bytes(blob))
+        with _no_unpickling() as calls, pytest.raises(ArtifactIntegrityError, match="checksum"):
+            store.get(ref)
+        assert calls == []

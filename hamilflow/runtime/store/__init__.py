@@ -4,7 +4,7 @@ XCom only carries a tiny string *ref*; the value itself lives in the store under
 ``<dag_id>/<run_id>/<node>/<map_index>.pkl``, so concurrent runs and backfills never
 collide. Every write goes to a unique temp name and is renamed over the final name,
 so readers see either the old artifact or the new one, never a torn file. Every read
-checks a SHA-256 digest and, with a secret, an HMAC *before* unpickling.
+checks a digest of its bytes (BLAKE3) and, with a secret, an HMAC *before* unpickling.
 
 Threat model. Artifacts are pickles, and unpickling runs code. Without a secret, anyone
 who can write to the store can run code in every worker that reads it; the checksum
@@ -35,19 +35,19 @@ seconds, is removed by :meth:`ArtifactStore.sweep_temp`, by ``list_run``, and by
 writes into the same folder (at most once a minute per folder); a live writer's temp
 file is never removed.
 
-File format (version 3), a fixed 72-byte header, the identity, then the payload::
+File format (version 4), a fixed 72-byte header, the identity, then the payload::
 
-    b"HFSTOR" | version: u8 | flags: u8 (bit 0 = signed) | sha256(rest): 32 bytes
+    b"HFSTOR" | version: u8 | flags: u8 (bit 0 = signed) | blake3(rest): 32 bytes
     | mac or 32 zero bytes | rest = identity length: u32 | identity (ascii) | payload
 
     payload = pickle stream (protocol 5) | each out-of-band buffer, at a file offset that is a
               multiple of 64 (zero padding before it) | table | table length: u32
     table = stream length: u64 | buffer count: u32 | each buffer's length: u64
     identity = "[ns=<namespace>/]<ref>"
-    mac = hmac_sha256(key, b"hamilflow artifact\\0" | version | flags | identity length | identity | sha256(rest))
+    mac = hmac_sha256(key, b"hamilflow artifact\\0" | version | flags | identity length | identity | blake3(rest))
 
 At the speed of the disk. A write streams: the header's 72 bytes are reserved, the pickle
-goes through SHA-256 into the temp file piece by piece, large buffers (numpy arrays, a
+goes through BLAKE3 into the temp file piece by piece, large buffers (numpy arrays, a
 DataFrame's blocks) are written out of band as they lie in memory (hashed on a helper
 thread while the file takes them), and the header is written last; the value is never
 copied. A large artifact is read by mapping its file copy-on-write: it is hashed (and its
@@ -56,8 +56,9 @@ buffers rather than copied out of them. Every check happens before anything is u
 as before. Writes made with ``put(..., sync=False)`` are made durable together by
 :meth:`ArtifactStore.sync` (an expander flushes its items once, then writes its manifest).
 
-Versions 2 (the payload one in-band cloudpickle stream) and 1 (no identity, HMAC over the
-payload only) are still read; version 1 only without a secret. The store to use is
+Versions 3 (the same layout, digested with SHA-256), 2 (the payload one in-band cloudpickle
+stream) and 1 (no identity, HMAC over the payload only) are still read; version 1 only without
+a secret. The MAC covers the version, so a version-4 artifact cannot pass for another one. The store to use is
 :func:`store_from_env`: it follows the environment on every call, so a worker sees a rotated
 secret or a moved store at its next task.
 Package layout, one concern per module: :mod:`.layout` (refs, paths and name encoding),

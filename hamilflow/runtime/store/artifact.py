@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import hashlib
 import mmap
 import os
 import shutil
@@ -26,6 +25,7 @@ from hamilflow.runtime.store.codec import (
     _HEADER_LEN,
     _ID_LEN,
     _MAX_IDENTITY,
+    _WITH_IDENTITY,
     MAGIC,
     _dump,
     _HashingWriter,
@@ -164,7 +164,7 @@ class ArtifactStore(_Sealing, _TempSweeping):
     def put(self, ref: str, value: Any, *, sync: bool = True) -> str:
         """Serialize ``value`` with cloudpickle and atomically write it under ``ref``.
 
-        Local files: the pickle streams through SHA-256 into a temp file in the same folder
+        Local files: the pickle streams through its digest into a temp file in the same folder
         (the header's place reserved, then written once the digest is known), then
         ``os.replace``; no copy of the value's bytes is made. ``sync=False`` leaves the fsyncs
         to :meth:`sync`, which makes a batch durable at once (an expander's items before its
@@ -262,7 +262,7 @@ class ArtifactStore(_Sealing, _TempSweeping):
 
         writer = None
         try:
-            hasher = hashlib.sha256(head)
+            hasher = codec.content_hasher(codec.FORMAT_VERSION, head)
             # the header's place is reserved, and written once the digest is known; a small artifact is
             # held until complete and written in one piece, a large one streams into the file it opens
             writer = _HashingWriter(None, hasher, _HEADER_LEN + len(head), bytes(_HEADER_LEN) + head, create)
@@ -410,7 +410,7 @@ class ArtifactStore(_Sealing, _TempSweeping):
         """The ref whose artifact is at ``path``, a shortened name, from its header; None if it is not one."""
         with contextlib.suppress(OSError, ValueError):
             head = self._read(path, 0, _HEADER_LEN + _ID_LEN)
-            if len(head) == _HEADER_LEN + _ID_LEN and head.startswith(MAGIC) and head[len(MAGIC)] in (2, 3):
+            if len(head) == _HEADER_LEN + _ID_LEN and head.startswith(MAGIC) and head[len(MAGIC)] in _WITH_IDENTITY:
                 size = int.from_bytes(head[_HEADER_LEN:], "big")
                 if size > _MAX_IDENTITY:
                     return None

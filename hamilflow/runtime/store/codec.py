@@ -1,4 +1,4 @@
-"""The artifact file format (version 3) and the writer that streams a pickle through SHA-256 into a file.
+"""The artifact file format (version 4) and the writer that streams a pickle through its digest into a file.
 
 The layout of the bytes is described in :mod:`hamilflow.runtime.store`; this module holds its
 constants, the pickling of a value with its large buffers out of band (:func:`_dump`), and the
@@ -7,14 +7,17 @@ reading back of the buffer table (:func:`_split_buffers`). Verification lives wi
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
+import blake3
 import cloudpickle
 
 MAGIC = b"HFSTOR"
-FORMAT_VERSION = 3
-_READS = (1, 2, 3)  # format versions this hamilflow reads
+FORMAT_VERSION = 4
+_READS = (1, 2, 3, 4)  # format versions this hamilflow reads
+_WITH_IDENTITY = (2, 3, 4)  # format versions whose header is followed by the artifact's identity
 _ALIGN = 64  # out-of-band buffers start at file offsets that are multiples of this
 _FLAG_SIGNED = 0x01
 _HEADER_LEN = len(MAGIC) + 2 + 32 + 32
@@ -23,6 +26,19 @@ _MAX_IDENTITY = 1 << 16  # bytes; far above any real ref, and what a reader will
 _CHUNK = 1 << 20
 _PARALLEL_HASH = 1 << 20  # pieces at least this large are hashed on a helper thread while the file takes them
 _hash_pool: tuple[int, Any] | None = None  # (pid, executor): a forked worker makes its own
+
+
+def content_hasher(version: int, data: Any = b"") -> Any:
+    """The digest of an artifact's bytes after the header, for format ``version``.
+
+    Format 4 uses BLAKE3 (256 bits): every byte read is verified before unpickling, and BLAKE3
+    runs at about four times SHA-256's speed on the same core (5.5 vs 1.3 GB/s here), which is
+    what lets a verified read keep up with ``pickle.load``. Formats 1 to 3 used SHA-256.
+
+        >>> content_hasher(4, b"x").digest() == blake3.blake3(b"x").digest()
+        True
+    """
+    return blake3.blake3(data) if version >= 4 else hashlib.sha256(data)
 
 
 def _write_chunks(fh: Any, data: bytes) -> None:
@@ -75,7 +91,7 @@ class _BytesFile:
 class _HashingWriter:
     """What the pickler writes to: each piece goes through the hash and into the file, in order.
 
-    SHA-256 and file writes both release the GIL, so a large piece (a DataFrame's block) is
+    The digest and file writes both release the GIL, so a large piece (a DataFrame's block) is
     hashed on a helper thread while the file takes it: the write costs about the slower of
     the two, not their sum, and no piece is copied. A small artifact (an expander's item) is
     kept in ``held`` until it is complete, then written once, header first: no seek back.

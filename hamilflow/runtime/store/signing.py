@@ -6,7 +6,6 @@ digest of its bytes, so a signed artifact copied to another place is refused unr
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import mmap
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from hamilflow.runtime.store.codec import (
     _dump,
     _HashingWriter,
     _split_buffers,
+    content_hasher,
 )
 from hamilflow.runtime.store.errors import ArtifactIntegrityError
 
@@ -68,7 +68,7 @@ class _Sealing:
         return identity, len(identity).to_bytes(_ID_LEN, "big") + identity
 
     def _header(self, identity: bytes, digest: bytes) -> bytes:
-        """The fixed header: magic, version, flags, ``sha256(rest)`` and, with a secret, the identity-bound MAC."""
+        """The fixed header: magic, version, flags, the digest of the rest and (with a secret) the bound MAC."""
         if self._secret is None:
             flags, mac = 0, bytes(32)
         else:
@@ -79,7 +79,7 @@ class _Sealing:
     def _encode(self, ref: str, value: Any) -> bytes:
         """The whole artifact as bytes (fsspec stores, which take one object); local files are streamed."""
         identity, head = self._identity_head(ref)
-        hasher = hashlib.sha256(head)
+        hasher = content_hasher(FORMAT_VERSION, head)
         body = _BytesFile()
         _dump(value, _HashingWriter(body, hasher, _HEADER_LEN + len(head)))
         return b"".join((self._header(identity, hasher.digest()), head, *body.parts))
@@ -93,8 +93,8 @@ class _Sealing:
         return (bytes(rest[_ID_LEN:end]), end) if end <= len(rest) else None
 
     def _decode(self, ref: str, blob: bytes | bytearray | mmap.mmap, rest_digest: bytes | None = None) -> Any:
-        """Verify and unpickle an artifact's bytes; ``rest_digest`` is ``sha256(blob[72:])`` if already known
-        (a local read hashes while it reads)."""
+        """Verify and unpickle an artifact's bytes; ``rest_digest`` is the digest of ``blob[72:]`` if
+        already known."""
 
         def fail(problem: str, fix: str) -> ArtifactIntegrityError:
             return ArtifactIntegrityError(f"artifact {ref!r} in {self._where()} {problem}; {fix}")
@@ -108,9 +108,9 @@ class _Sealing:
         digest, mac = blob[len(MAGIC) + 2 : len(MAGIC) + 34], blob[len(MAGIC) + 34 : _HEADER_LEN]
         rest = memoryview(blob)[_HEADER_LEN:]
         if rest_digest is None:
-            rest_digest = hashlib.sha256(rest).digest()
+            rest_digest = content_hasher(version, rest).digest()
         if not hmac.compare_digest(rest_digest, digest):
-            raise fail("failed its SHA-256 checksum (corrupted or partially copied)", rerun)
+            raise fail("failed its checksum (corrupted or partially copied)", rerun)
         if version == 1:
             if self._keys:
                 raise fail(
