@@ -431,4 +431,3 @@ def test_format_3_artifacts_digested_with_sha256_are_still_read(tmp_path: Path, 
     assert blob[len(codec.MAGIC)] == 3 and blob[8:40] == hashlib.sha256(blob[72:]).digest()
     got = ArtifactStore(tmp_path, secret="k").get(ref)
     assert got["small"] == [1, 2] and (got["array"] == value["array"]).all()
-
