@@ -11,7 +11,8 @@ A user's exception comes back as itself, even one that plain unpickling could no
 re-create (see :mod:`hamilflow.execution.portable_errors`).
 
 Every executor takes ``node_timeout``, the time limit of a node without its own
-``@tag(timeout=...)``; :mod:`hamilflow.execution.timeouts` says how each one enforces it.
+``@tag(timeout=...)``; so do the Dask and Ray executors (:mod:`hamilflow.plugins`).
+:mod:`hamilflow.execution.timeouts` says how each one enforces it.
 
     >>> from hamilflow.execution import executors
     >>> manager = executors.DefaultExecutionManager(

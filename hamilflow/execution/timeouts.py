@@ -12,8 +12,12 @@ a process can be stopped from outside:
 * in the main thread (the synchronous executor, a plain ``Driver.execute``, an Airflow task
   through the runtime) a ``SIGALRM`` timer interrupts the node. It nests inside a timer
   already set (Airflow's ``execution_timeout``), whichever is due first firing.
-* Ray runs a node in its worker's main thread, so the tag is enforced there by the alarm;
-  Dask runs nodes in worker threads, where no limit is enforced.
+* Ray (:class:`~hamilflow.plugins.h_ray.RayTaskExecutor`) runs a node in its worker's main
+  thread, so the alarm interrupts it there;
+* Dask (:class:`~hamilflow.plugins.h_dask.DaskExecutor`) runs a task in a worker's thread,
+  which nothing can interrupt: a unit with a limit runs, inside its Dask task, in a daemon
+  thread watched as the thread executor's are, and when a node overruns the Dask task fails
+  at once and that thread is abandoned on the worker.
 
 Durations are written as on the command line and in ``@tag(airflow_*=...)``: seconds
 (``30``, ``"2.5"``) or ``"90s"``, ``"5m"``, ``"2h"``, ``"1d"``.

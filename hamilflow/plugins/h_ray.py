@@ -13,6 +13,12 @@ Ray task, not only the local future. Exceptions that pickle cannot re-create (an
 ``__init__`` with other arguments than the message) still arrive as themselves, as with
 process pools (see :mod:`hamilflow.execution.portable_errors`).
 
+Node time limits (``@tag(timeout="90s")``, and ``node_timeout=`` for nodes without the tag; see
+:mod:`hamilflow.execution.timeouts`): Ray runs a task in its worker's main thread, so a
+``SIGALRM`` timer interrupts a node that overruns, and the run stops with
+:class:`~hamilflow.execution.timeouts.NodeTimeoutError` naming the node, its line, the item
+and the limit; the worker goes on with other work.
+
     >>> from hamilflow.plugins import h_ray
     >>> executor = h_ray.RayTaskExecutor(num_cpus=2, ray_init_config={"include_dashboard": False})
 """
@@ -29,15 +35,21 @@ from ray.exceptions import RayTaskError
 
 from hamilflow.errors import EnvironmentProblem
 from hamilflow.execution.executors import TaskExecutor
+from hamilflow.execution.node_runner import watching
 from hamilflow.execution.portable_errors import portable_error, restore_error
+from hamilflow.execution.timeouts import AlarmWatch, checked_limit
 
 
-def _call(blob: bytes) -> bytes:
+def _call(blob: bytes, node_timeout: float | None = None) -> bytes:
     """On a worker: run the call in ``blob`` (cloudpickle bytes, see :meth:`RayTaskExecutor.submit`); its result
-    goes back as cloudpickle bytes too."""
+    goes back as cloudpickle bytes too. ``node_timeout`` limits the nodes without their own ``@tag(timeout=...)``
+    (the worker's main thread runs the task, so the alarm can interrupt them)."""
     fn, args = cloudpickle.loads(blob)
     try:
-        return cloudpickle.dumps(fn(*args))
+        if node_timeout is None:
+            return cloudpickle.dumps(fn(*args))
+        with watching(AlarmWatch(node_timeout)):
+            return cloudpickle.dumps(fn(*args))
     except Exception as error:
         portable = portable_error(error)
         if portable is error:
@@ -98,11 +110,21 @@ class RayTaskExecutor(TaskExecutor):
 
     ``num_cpus`` and ``ray_init_config`` go to ``ray.init`` when this executor starts Ray;
     ``skip_init=True`` never starts it (Ray must then be initialised by the caller).
+    ``node_timeout`` (seconds, or a duration such as ``"90s"``) limits nodes without their own
+    ``@tag(timeout=...)``: the worker's alarm interrupts a node that overruns.
+
+        >>> RayTaskExecutor(num_cpus=2, node_timeout="5m")
+        RayTaskExecutor(num_cpus=2, node_timeout=300.0)
     """
 
     def __init__(
-        self, num_cpus: int | None = None, ray_init_config: dict[str, Any] | None = None, skip_init: bool = False
+        self,
+        num_cpus: int | None = None,
+        ray_init_config: dict[str, Any] | None = None,
+        skip_init: bool = False,
+        node_timeout: float | str | None = None,
     ) -> None:
+        self.node_timeout = checked_limit(node_timeout, f"RayTaskExecutor(node_timeout={node_timeout!r})")
         self.num_cpus = num_cpus
         self.ray_init_config = dict(ray_init_config or {})
         self.skip_init = skip_init
@@ -149,10 +171,11 @@ class RayTaskExecutor(TaskExecutor):
             self.init()
         # pickled here with cloudpickle, which honours register_pickle_by_value: Ray's own pickler refers to
         # a function by module and name, which a worker cannot import for a module made at run time
-        future = _RayFuture(_remote().remote(cloudpickle.dumps((fn, args))))
+        future = _RayFuture(_remote().remote(cloudpickle.dumps((fn, args)), self.node_timeout))
         self._unsettled.add(future)
         future.add_done_callback(self._unsettled.discard)
         return future
 
     def __repr__(self) -> str:
-        return f"RayTaskExecutor(num_cpus={self.num_cpus})"
+        limit = "" if self.node_timeout is None else f", node_timeout={self.node_timeout}"
+        return f"RayTaskExecutor(num_cpus={self.num_cpus}{limit})"
