@@ -34,6 +34,7 @@ SPEC = {
     "params": ["orders_per_day", "warehouse"],
     "context_inputs": ["data_interval_start"],
     "chunking": {},
+    "function_defaults": {"orders_per_day": 30, "warehouse": "/tmp/hamilflow-warehouse"},
     "compile_options": {
         "params": {},
         "schedule": "@daily",

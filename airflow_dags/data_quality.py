@@ -59,6 +59,7 @@ SPEC = {
     "params": ["orders_file"],
     "context_inputs": [],
     "chunking": {},
+    "function_defaults": {"orders_file": "orders.csv"},
     "compile_options": {
         "params": {},
         "schedule": None,

@@ -31,6 +31,7 @@ SPEC = {
     "params": ["events_per_day"],
     "context_inputs": ["data_interval_start"],
     "chunking": {},
+    "function_defaults": {"events_per_day": 40},
     "compile_options": {
         "params": {},
         "schedule": "@daily",

@@ -33,6 +33,7 @@ SPEC = {
     "params": ["shards", "marker_dir", "fail_first_try"],
     "context_inputs": ["run_id"],
     "chunking": {"shard": {"items_per_task": 0}},
+    "function_defaults": {"shards": 3, "marker_dir": "/tmp/hamilflow-flaky", "fail_first_try": True},
     "compile_options": {
         "params": {},
         "schedule": None,

@@ -50,6 +50,7 @@ SPEC = {
     "context_inputs": [],
     "chunking": {"city": {"items_per_task": 0}},
     "adapters": ["examples.graceful_parallel.pipeline:graceful_errors"],
+    "function_defaults": {"cities": "oslo,rome,lima,atlantis,cairo,el dorado", "unavailable": "atlantis,el dorado"},
     "compile_options": {
         "params": {},
         "schedule": None,

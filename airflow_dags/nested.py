@@ -31,6 +31,7 @@ SPEC = {
     "params": ["regions"],
     "context_inputs": [],
     "chunking": {"region": {"items_per_task": 0}, "store": {"items_per_task": 0}},
+    "function_defaults": {"regions": ["north", "south", "east"]},
     "compile_options": {
         "params": {},
         "schedule": None,

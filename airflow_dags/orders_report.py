@@ -31,6 +31,7 @@ SPEC = {
     "params": ["warehouse"],
     "context_inputs": [],
     "chunking": {},
+    "function_defaults": {"warehouse": "/tmp/hamilflow-warehouse"},
     "compile_options": {
         "params": {},
         "schedule": ["file:///tmp/hamilflow-warehouse/daily_orders"],

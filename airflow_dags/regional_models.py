@@ -40,6 +40,7 @@ SPEC = {
     "params": ["weeks"],
     "context_inputs": [],
     "chunking": {"region": {"items_per_task": 0}},
+    "function_defaults": {"weeks": 30},
     "compile_options": {
         "params": {},
         "schedule": None,

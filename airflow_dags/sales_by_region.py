@@ -49,6 +49,7 @@ SPEC = {
     "params": ["days"],
     "context_inputs": [],
     "chunking": {"region": {"items_per_task": 0}},
+    "function_defaults": {"days": 14},
     "compile_options": {
         "params": {},
         "schedule": None,

@@ -31,6 +31,7 @@ SPEC = {
     "params": ["corpus"],
     "context_inputs": [],
     "chunking": {"url": {"items_per_task": 0}},
+    "function_defaults": {"corpus": "classics"},
     "compile_options": {
         "params": {},
         "schedule": None,

@@ -279,7 +279,7 @@ class Driver:
         """An input value's check: a lifecycle adapter's ``validate_input`` decides when there is one (None always
         passes), as in Hamilton; else the graph adapter's ``check_input_type``."""
         if self.lifecycle is not None and self.lifecycle.validates_inputs:
-            return value is None or bool(self.lifecycle.validate_input(annotation, value))
+            return self.lifecycle.accepts_input(annotation, value)
         return self.adapter.check_input_type(annotation, value)
 
     def _first_name(self, external: bool) -> str:
@@ -385,8 +385,14 @@ class Driver:
         _cached: tuple | None = None,
     ) -> None:
         """Raise :class:`~hamilflow.errors.ExecutionRequestError` listing everything wrong with a request."""
+        lifecycle = self.lifecycle
         problems = self.graph.check_request(
-            final_vars, inputs or {}, overrides or {}, value_check=self._value_check, cached=_cached
+            final_vars,
+            inputs or {},
+            overrides or {},
+            value_check=self._value_check,
+            cached=_cached,
+            checked_by=lifecycle.input_validator if lifecycle is not None and lifecycle.validates_inputs else None,
         )
         if problems:
             raise ExecutionRequestError(problems)

@@ -326,12 +326,14 @@ class FunctionGraph:
         overrides: Mapping[str, Any],
         value_check: TypeCheck | None = None,
         cached: tuple[list[str], list[tuple[str, str, Any]]] | None = None,
+        checked_by: str | None = None,
     ) -> list[str]:
         """Everything wrong with a request, as sentences; empty when it can run.
 
         Checks unknown outputs (with a suggestion), required inputs nobody supplied
         (naming the nodes that need each), and input values that do not fit their
         annotations. ``cached`` is a result of :meth:`request_checks` for the same names.
+        ``checked_by`` names the lifecycle adapter whose ``validate_input`` is ``value_check``, for the messages.
         """
         value_check = value_check or htypes.value_matches
         static, checks = cached or self.request_checks(final_vars, inputs, overrides)
@@ -346,6 +348,14 @@ class FunctionGraph:
                 )
             elif not value_check(annotation, value):
                 given = "" if name in inputs else " (the value comes from the config)"
+                if checked_by is not None:
+                    problems.append(
+                        f"input '{name}' is {type(value).__name__} {_short(value)}{given}, which the lifecycle adapter "
+                        f"{checked_by} refuses (its validate_input answered False) for '{user}' "
+                        f"({self.nodes[user].where}), which expects {htypes.type_name(annotation)}. Pass a value the "
+                        "adapter accepts, or change the adapter."
+                    )
+                    continue
                 problems.append(
                     f"input '{name}' is {type(value).__name__} {_short(value)}, but '{user}' "
                     f"({self.nodes[user].where}) expects {htypes.type_name(annotation)}{given}. Pass a value of that "

@@ -222,6 +222,17 @@ class Lifecycle:
             return None
         return bool(self.set.call_lifecycle_method_sync("do_validate_input", node_type=annotation, input_value=value))
 
+    def accepts_input(self, annotation: Any, value: Any) -> bool:
+        """Whether an input value passes, as Hamilton's Driver decides when an adapter validates inputs: None always
+        does, else the adapter's ``do_validate_input`` alone (it replaces the standard type check)."""
+        return value is None or bool(self.validate_input(annotation, value))
+
+    @property
+    def input_validator(self) -> str:
+        """The class name of the adapter that validates inputs (one at most, as Hamilton allows), for messages."""
+        found = self.set.sync_methods.get("do_validate_input", [])
+        return type(found[0]).__name__ if found else "none"
+
     def after_build(self, graph: FunctionGraph, modules: list[Any], config: Mapping[str, Any]) -> list[str]:
         """Call static validators and graph-construction hooks; return the validators' problems."""
         problems = []

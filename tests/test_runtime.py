@@ -289,6 +289,24 @@ def test_external_values_merge_config_params_and_context(tmp_path) -> None:
     assert pipeline.external_values(context) == {"unused": 1, "events_per_day": 7, "data_interval_start": day}
 
 
+def test_a_param_only_optional_parameters_read_is_left_out_at_the_functions_default_unless_the_conf_sets_it(
+    tmp_path,
+) -> None:
+    """``events_per_day: int = 40``: a run that keeps 40 and does not name it in its conf does not pass it (the
+    function's default applies, as in a Driver); a conf that names it, or another value, is passed."""
+    compiled = _compile(tmp_path, ["examples.features.pipeline"], "features", final_vars=["features"])
+    assert compiled.spec.function_defaults == {"events_per_day": 40}
+    pipeline = CompiledPipeline(compiled.spec.to_dict())
+
+    def given(value: Any, conf: dict | None) -> dict[str, Any]:
+        context = {"params": {"events_per_day": value}, "dag_run": types.SimpleNamespace(conf=conf)}
+        return {k: v for k, v in pipeline.external_values(context).items() if k in pipeline.spec.params}
+
+    assert given(40, None) == given(40, {}) == {}
+    assert given(40, {"events_per_day": 40}) == given(40.0, None) == {"events_per_day": 40}
+    assert given(7, None) == {"events_per_day": 7}
+
+
 def test_max_map_length_follows_the_environment_on_every_call(monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "4")
     assert max_map_length() == 4

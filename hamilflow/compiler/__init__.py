@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hamilflow.compiler.inputs import check_input_values, check_param_defaults, classify_inputs, dag_params
+from hamilflow.compiler.inputs import (
+    check_input_values,
+    check_param_defaults,
+    classify_inputs,
+    dag_params,
+    function_defaults,
+)
 from hamilflow.compiler.model import AirflowDag, build_tasks, clean_text, with_run_hook_tasks
 from hamilflow.compiler.names import module_problems, node_problems
 from hamilflow.compiler.options import COMPILE_OPTIONS_KEY, CompileOptions
@@ -48,6 +54,7 @@ from hamilflow.runtime.spec import PipelineSpec
 
 if TYPE_CHECKING:
     from hamilflow.graph import FunctionGraph
+    from hamilflow.lifecycle import Lifecycle
 
 __all__ = [
     "CompileOptions",
@@ -126,16 +133,13 @@ def cache_behaviors(setting: bool | dict | None, problems: list[str]) -> dict[st
         return None
 
 
-def _with_graph_hook_tasks(tasks: list, adapters: list[str], nodes: set[str], problems: list[str]) -> list:
+def _with_graph_hook_tasks(tasks: list, lifecycle: Lifecycle | None, nodes: set[str], problems: list[str]) -> list:
     """The tasks, with the run-started and run-finished tasks when an adapter has graph hooks (see
     :mod:`hamilflow.runtime.run_hooks`)."""
-    from hamilflow.runtime.hooks import has_graph_hooks, lifecycle_of
+    from hamilflow.runtime.hooks import has_graph_hooks
     from hamilflow.runtime.run_hooks import FINISHED_TASK, STARTED_TASK
 
-    try:
-        needed = has_graph_hooks(lifecycle_of(tuple(adapters)))
-    except SettingError:
-        return tasks  # check_dag_settings reports the adapter already
+    needed = has_graph_hooks(lifecycle)
     taken = {t.task_id for t in tasks} | nodes
     for name in (STARTED_TASK, FINISHED_TASK):
         if needed and name in taken:
@@ -166,6 +170,27 @@ def _uncollected(graph: FunctionGraph, expander: str) -> str:
     )
 
 
+def _lifecycle(adapters: list[str]) -> Lifecycle | None:
+    """The lifecycle of the DAG's adapters, as each task resolves it (``check_dag_settings`` has checked them)."""
+    from hamilflow.runtime.hooks import lifecycle_of
+
+    try:
+        return lifecycle_of(tuple(adapters))
+    except SettingError as error:  # an adapter that gave something else this time
+        raise CompileError([str(error)]) from error
+
+
+def _with_edge_hint(problems: list[str], adapters: list[str]) -> list[str]:
+    """The graph's problems; a type mismatch also says that an edge check accepted in the Driver is an adapter to
+    compile with."""
+    hint = (
+        " If your Driver accepts this edge through a lifecycle adapter (an EdgeConnectionHook), compile with that "
+        "adapter too (--adapter package.module:name, or adapters = [...] in the DAG's settings)"
+        + (f"; the adapters given ({', '.join(adapters)}) do not accept it." if adapters else ".")
+    )
+    return [p + hint if p.startswith("type mismatch on ") else p for p in problems]
+
+
 def compile_pipeline(options: CompileOptions) -> CompiledDag:
     """Compile the pipeline described by ``options``; raises :class:`CompileError` listing every problem."""
     problems: list[str] = []
@@ -177,10 +202,12 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     if problems:
         raise CompileError(problems)
     modules = _import(options.modules)
+    lifecycle = _lifecycle(options.adapters)
     try:
-        graph = pipeline_graph(modules, options.config, options.materializers)
+        # with the adapters, as a Driver built with them: an edge check (EdgeConnectionHook) may accept an edge
+        graph = pipeline_graph(modules, options.config, options.materializers, lifecycle)
     except GraphError as error:  # the pipeline itself is broken: say so before any DAG exists
-        raise CompileError(error.problems) from error
+        raise CompileError(_with_edge_hint(error.problems, options.adapters)) from error
     except SettingError as error:
         raise CompileError([str(error)]) from error
     problems = node_problems(graph)
@@ -210,7 +237,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
     sources.update({name: "Airflow context" for name in context_inputs})
     tasks = build_tasks(graph, plan, sources, problems)
     if options.adapters and not problems:
-        tasks = _with_graph_hook_tasks(tasks, options.adapters, set(graph.nodes), problems)
+        tasks = _with_graph_hook_tasks(tasks, lifecycle, set(graph.nodes), problems)
     check_task_ids([t.airflow_id for t in tasks], problems)
     check_task_settings(tasks, options, problems)
     chunking = block_chunking(graph, plan, tasks, options, problems)
@@ -230,6 +257,7 @@ def compile_pipeline(options: CompileOptions) -> CompiledDag:
         adapters=tuple(options.adapters),
         materializers=tuple(options.materializers),
         cache=cache_behaviors(options.cache, problems),
+        function_defaults=function_defaults(graph, plan, params),
     )
     if problems:
         raise CompileError(problems)

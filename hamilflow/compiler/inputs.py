@@ -190,6 +190,22 @@ def dag_params(graph: FunctionGraph, plan: Plan, params: dict[str, Any]) -> list
     return out
 
 
+def function_defaults(graph: FunctionGraph, plan: Plan, params: dict[str, Any]) -> dict[str, Any]:
+    """The params that the plan's functions all read as optional parameters with one default, with that default:
+    a DAG run that does not set one (it is not in its conf) and keeps that value does not pass it, so that each
+    function's own default applies, as in a Driver that is not given it (the node hooks see the same kwargs)."""
+    found = {}
+    for name in params:
+        users = [u for u in graph.nodes[name].dependents if u in plan.producer]
+        if not users or any(graph.nodes[u].input_types[name][1] is not DependencyType.OPTIONAL for u in users):
+            continue
+        defaults = {repr(d): d for d in (_parameter_default(graph, u, name) for u in users)}
+        (default,) = defaults.values() if len(defaults) == 1 else (_NO_DEFAULT,)
+        if default is not _NO_DEFAULT and _survives_json(default):
+            found[name] = default
+    return found
+
+
 _NO_DEFAULT = object()
 
 

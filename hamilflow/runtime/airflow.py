@@ -321,6 +321,15 @@ def failure_summary(spec: PipelineSpec, task_name: str, error: BaseException) ->
     return f"hamilflow: node '{node_name}'{where} failed{told}: {what}"
 
 
+def _same(value: Any, default: Any) -> bool:
+    """The same value, of the same type (``1`` is not the default ``True``, nor ``1.0``).
+
+    >>> _same(3, 3), _same(1, True), _same([1], [1])
+    (True, False, True)
+    """
+    return type(value) is type(default) and value == default
+
+
 def callback(path: str) -> ImportedCallback:
     """An Airflow callback of a DAG file, named by import path and imported when first called.
 
@@ -339,9 +348,22 @@ class CompiledPipeline:
         self.spec = PipelineSpec.from_json(spec) if isinstance(spec, str) else PipelineSpec.from_dict(spec)
 
     def external_values(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        """The pipeline's inputs in a running task: config, params, context values.
+
+        A param that only optional parameters read (``x: int = 3``) is left out when the run keeps the functions'
+        default and its conf does not name it: each function's default applies, as in a Driver not given it.
+        """
         params = context.get("params") or {}
+        conf = getattr(context.get("dag_run"), "conf", None) or {}
+        defaults = self.spec.function_defaults
         values = dict(self.spec.config)
-        values.update({name: params[name] for name in self.spec.params if name in params})
+        for name in self.spec.params:
+            if name not in params:
+                continue
+            value = params[name]
+            if name in defaults and name not in conf and _same(value, defaults[name]):
+                continue
+            values[name] = value
         values.update({name: context_value(context, name) for name in self.spec.context_inputs})
         return values
 

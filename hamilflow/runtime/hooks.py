@@ -22,9 +22,15 @@ runs per task on Airflow unchanged:
   checks about every edge, then calls ``post_graph_construct`` and the validators. A
   validator's refusal fails that task with the validator's message, so nothing of the run
   runs (as Hamilton's Driver is never built), and ``post_graph_execute`` is not called.
-  The compiler and the other tasks build the graph without the adapters: an adapter that
-  keeps what it saw at construction has it in that first task only, and an edge check that
-  accepts an edge Hamilton's rules refuse does not make such a pipeline compile;
+  Edge checks decide which graph exists, so the compiler and every task that builds the
+  graph (one the worker's plan cache does not serve) ask them too: an edge Hamilton's rules
+  refuse that an adapter accepts compiles and runs as in the Driver. ``post_graph_construct``
+  and the validators are called in that first task only, so an adapter that keeps what it saw
+  at construction has it there only;
+* ``validate_input`` (``EdgeConnectionHook``) in the same first task, after ``pre_graph_execute``
+  as in the Driver, about each of the run's inputs: its params (from the run's conf, else their
+  defaults) and context values. A value it refuses fails that task with the Driver's message
+  (``ExecutionRequestError``), so no node runs;
 * ``post_task_group`` and ``post_task_expand`` are not called on Airflow: Airflow groups and
   expands the tasks.
 
@@ -56,14 +62,15 @@ def lifecycle_of(paths: tuple[str, ...]) -> Lifecycle | None:
 
 def has_graph_hooks(lifecycle: Lifecycle | None) -> bool:
     """Whether a DAG needs the run-started and run-finished tasks, once per run: for its adapters' graph hooks,
-    or their construction hooks and validators (called in the run-started task)."""
+    or their construction hooks, validators and input checks (called in the run-started task)."""
     if lifecycle is None:
         return False
     does = lifecycle.set.does_hook
     return (
         does("pre_graph_execute", is_async=False)
         or does("post_graph_execute", is_async=False)
-        or (lifecycle.sees_construction)
+        or lifecycle.sees_construction
+        or lifecycle.validates_inputs
     )
 
 

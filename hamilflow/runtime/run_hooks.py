@@ -8,7 +8,9 @@ outputs and its inputs (params, context values, config); the second calls
 was computed, ``results`` holds them (read back from the artifact store), and ``error`` names
 what is missing otherwise. Airflow leaves a teardown out when it judges the run, so a
 failed run stays failed. The first task also builds the graph with the adapters and calls their
-construction hooks and validators, so a validator's refusal fails it and nothing of the run runs.
+construction hooks and validators, so a validator's refusal fails it and nothing of the run runs;
+then, after ``pre_graph_execute`` as in the Driver, it puts the run's inputs (params, context
+values) to an adapter's ``validate_input``, and a refused value fails it in the same way.
 See :mod:`hamilflow.runtime.hooks` for the other hooks.
 
     >>> run_started(spec, "manual__2026-01-01", {"corpus": "classics"})  # in the setup task  # doctest: +SKIP
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
-from hamilflow.errors import HamilflowError, add_note
+from hamilflow.errors import ExecutionRequestError, HamilflowError, add_note
 from hamilflow.frontend import import_modules
 from hamilflow.lifecycle import AdapterValidationError, Lifecycle
 from hamilflow.materializers import pipeline_graph
@@ -39,9 +41,11 @@ class RunIncompleteError(HamilflowError):
 
 
 def run_started(spec: PipelineSpec, run_id: str, inputs: Mapping[str, Any]) -> None:
-    """Call the adapters' construction hooks and validators, then ``pre_graph_execute``, for the DAG run ``run_id``.
+    """Call the adapters' construction hooks and validators, then ``pre_graph_execute``, for the DAG run ``run_id``;
+    then put the run's inputs to the adapter's ``validate_input``, as a Driver puts its ``inputs``.
 
-    Raises :class:`~hamilflow.lifecycle.AdapterValidationError` when a validator refuses the graph."""
+    Raises :class:`~hamilflow.lifecycle.AdapterValidationError` when a validator refuses the graph, and
+    :class:`~hamilflow.errors.ExecutionRequestError` when the adapter refuses an input value."""
     lifecycle = lifecycle_of(spec.adapters)
     if lifecycle is None:
         return
@@ -50,6 +54,36 @@ def run_started(spec: PipelineSpec, run_id: str, inputs: Mapping[str, Any]) -> N
     else:
         graph = load(spec).graph
     lifecycle.before_run(graph, run_id, list(spec.final_vars), dict(inputs), None)
+    if lifecycle.validates_inputs:
+        check_inputs(spec, graph, lifecycle, run_id, inputs)
+
+
+def check_inputs(
+    spec: PipelineSpec, graph: FunctionGraph, lifecycle: Lifecycle, run_id: str, inputs: Mapping[str, Any]
+) -> None:
+    """Put each input value of the run (params, context values; config values through the graph's config) to the
+    adapter's ``validate_input``, as the Driver does (:meth:`hamilflow.driver.Driver.validate_execution`): one
+    check per input and reading annotation. Raises ``ExecutionRequestError`` naming each value it refuses."""
+    given = {name: value for name, value in inputs.items() if name not in spec.config}
+    _, checks = graph.request_checks(spec.final_vars, given, ())  # the names were checked when compiling
+    problems = graph.check_request(
+        spec.final_vars,
+        given,
+        {},
+        value_check=lifecycle.accepts_input,
+        cached=([], checks),
+        checked_by=lifecycle.input_validator,
+    )
+    if problems:
+        error = ExecutionRequestError(problems)
+        add_note(
+            error,
+            f"hamilflow: DAG run '{run_id}' of '{spec.dag_id}' stops here, before any node runs: the adapter "
+            f"{lifecycle.input_validator} ({', '.join(spec.adapters)}) refused its inputs (the run's params, from "
+            "its conf or their defaults, and context values), as a Driver refuses its inputs. Trigger the DAG with "
+            "values the adapter accepts.",
+        )
+        raise error
 
 
 def constructed(spec: PipelineSpec, lifecycle: Lifecycle, run_id: str) -> FunctionGraph:

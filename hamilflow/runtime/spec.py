@@ -21,7 +21,8 @@ from typing import Any, Mapping
 from hamilflow.execution import grouping
 
 _TUPLES = ("modules", "final_vars", "params", "context_inputs", "adapters", "materializers")
-_ONLY_WHEN_SET = ("adapters", "materializers", "cache")  # absent from older DAG files: their fingerprints stay
+# absent from older DAG files: their fingerprints stay
+_ONLY_WHEN_SET = ("adapters", "materializers", "cache", "function_defaults")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class PipelineSpec:
     returning one or a list), which each task imports and runs with. ``materializers`` are
     Hamilton ``to.*``/``from_.*`` materializers by import path (a list of them, or a callable of
     no argument returning one), whose nodes join the graph in the compiler and in every task.
+    ``function_defaults`` are the params that only optional parameters read, with the functions'
+    (one) default: a run that leaves one at that value and does not name it in its conf does not
+    pass it, so the function's default applies, as in a Driver not given it.
     """
 
     dag_id: str
@@ -52,6 +56,7 @@ class PipelineSpec:
     adapters: tuple[str, ...] = ()
     materializers: tuple[str, ...] = ()
     cache: dict[str, Any] | None = None  # the cache's node behaviours (hamilflow.caching), when results are cached
+    function_defaults: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as JSON-like data (lists, dicts, strings), in field order; adapters and materializers only when

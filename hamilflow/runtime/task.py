@@ -147,7 +147,9 @@ class LoadedPipeline:
     def _build(self) -> None:
         spec = self.spec
         self.modules = import_modules(spec.modules, from_current_folder=False)  # a worker's sys.path, as deployed
-        self.graph = pipeline_graph(self.modules, spec.config, spec.materializers)
+        # with the DAG's adapters, as the compiler built it: an edge check may accept an edge Hamilton's rules refuse
+        lifecycle = lifecycle_of(spec.adapters)
+        self.graph = pipeline_graph(self.modules, spec.config, spec.materializers, lifecycle)
         self.plan: Plan = build_plan(self.graph, spec.final_vars, grouping=spec.grouping_strategy())
         if self.plan.fingerprint != spec.fingerprint:
             raise StalePipelineError(
@@ -224,7 +226,8 @@ def load(spec: PipelineSpec) -> LoadedPipeline:
             return LoadedPipeline(spec)
     with _without_gc():
         modules = tuple(id(m) for m in import_modules(spec.modules, from_current_folder=False))  # cheap once imported
-        key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars, modules)
+        key = (spec.dag_id, spec.fingerprint, spec.store_url, spec.grouping, spec.modules, spec.final_vars)
+        key += (spec.adapters, modules)
         if key in _LOADED:
             return _LOADED[key]
         cached = plan_cache.read(spec)

@@ -12,7 +12,8 @@ import functools
 import os
 from typing import Any
 
-from hamilton.lifecycle import default
+from hamilton import htypes
+from hamilton.lifecycle import api, default
 
 from tests.differential.adapters import recorders
 
@@ -49,6 +50,19 @@ class Edges(_FromEnv, recorders.EdgeRecorder):
     pass
 
 
+class IntAsText(api.EdgeConnectionHook):
+    """Accepts an ``int`` where a ``str`` is wanted (an edge Hamilton's rules refuse), and refuses negative numbers
+    as input values (else Hamilton's standard input check)."""
+
+    def check_edge_types_match(self, type_from: type, type_to: type, **kwargs: Any) -> bool:
+        return htypes.types_match(type_from, type_to) or (type_from is str and type_to is int)
+
+    def validate_input(self, node_type: type, input_value: Any, **kwargs: Any) -> bool:
+        if isinstance(input_value, (int, float)) and not isinstance(input_value, bool) and input_value < 0:
+            return False
+        return htypes.check_input_type(node_type, input_value)
+
+
 def print_to(path: str, message: str) -> None:
     with open(path, "a") as out:
         out.write(message + "\n")
@@ -76,3 +90,7 @@ def println() -> default.PrintLn:
 
 def type_checker() -> default.FunctionInputOutputTypeChecker:
     return default.FunctionInputOutputTypeChecker()
+
+
+def int_as_text() -> IntAsText:
+    return IntAsText()

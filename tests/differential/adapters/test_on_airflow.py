@@ -191,14 +191,15 @@ def test_a_graph_construction_hook_sees_the_graph_hamilton_builds_once_per_dag_r
     assert recorders.processes(ours, "construction") and "@setup" in path.read_text()
 
 
-def test_an_edge_connection_hook_is_asked_about_the_edges_hamilton_asks_about(
+def test_an_edge_connection_hook_is_asked_about_the_edges_and_inputs_hamilton_asks_about(
     compile_dag, run_dag, tmp_path, monkeypatch
 ) -> None:
-    """The run's first task builds the graph with the adapters: ``check_edge_types_match`` is asked about each
-    edge Hamilton's Driver asks about (how often is each engine's own). Input values are not put to the adapter's
-    ``validate_input`` on Airflow: DAG params are checked by their Param types."""
+    """The compiler and the tasks build the graph with the adapters: ``check_edge_types_match`` is asked about each
+    edge Hamilton's Driver asks about (how often is each engine's own), and ``validate_input`` about the run's
+    inputs, as Hamilton's ``execute`` asks about its ``inputs`` (``offset`` keeps its function's default: neither
+    passes it)."""
     theirs, ours = tmp_path / "hamilton.jsonl", tmp_path / "airflow.jsonl"
-    _hamilton([recorders.EdgeRecorder(theirs)]).build()
+    _hamilton([recorders.EdgeRecorder(theirs)]).build().execute(["label"], inputs={"x": 2})
     monkeypatch.setenv(airflow_adapters.LOG, str(ours))
     path = compile_dag(CHAIN, "edge_hook", final_vars=["label"], params={"x": 2}, adapters=[f"{ADAPTERS}:edges"])
 
@@ -209,7 +210,7 @@ def test_an_edge_connection_hook_is_asked_about_the_edges_hamilton_asks_about(
     assert (
         asked
         == {json.dumps(call) for call in recorders.read(theirs, "edge")}
-        == {json.dumps(["edge", "<class 'int'>", "<class 'int'>"])}
+        == {json.dumps(["edge", "<class 'int'>", "<class 'int'>"]), json.dumps(["input", "<class 'int'>", 2])}
     )
 
 
@@ -282,13 +283,12 @@ def test_a_node_execution_method_computes_the_outputs_hamilton_computes(
     compile_dag, run_dag, tmp_path, monkeypatch
 ) -> None:
     """A NodeExecutionMethod runs each node itself (this one adds 1000 to integers): its results are the values
-    the DAG passes on and returns, as in Hamilton, and it is called for each node with Hamilton's arguments.
-    Hamilton is given ``offset`` too: a DAG param always has a value (its default, 3), so a DAG run is the
-    Driver run that passes it."""
+    the DAG passes on and returns, as in Hamilton, and it is called for each node with Hamilton's arguments
+    (without ``offset``, which the run leaves at its function's default)."""
     theirs, ours = tmp_path / "hamilton.jsonl", tmp_path / "airflow.jsonl"
     outputs = ["label", "shifted"]
     expected = harness.outcome(
-        lambda: _hamilton([recorders.MethodRecorder(theirs)]).build().execute(outputs, inputs={"x": 2, "offset": 3})
+        lambda: _hamilton([recorders.MethodRecorder(theirs)]).build().execute(outputs, inputs={"x": 2})
     )
     assert expected == ("result", {"label": "value=2007", "shifted": 2007})
     monkeypatch.setenv(airflow_adapters.LOG, str(ours))
@@ -299,3 +299,115 @@ def test_a_node_execution_method_computes_the_outputs_hamilton_computes(
     assert ("result", result.outputs) == expected
     calls = recorders.per_node(recorders.read(ours, "method"))
     assert calls == recorders.per_node(recorders.read(theirs, "method"))
+
+
+INT_AS_TEXT = "tests.differential.adapters.airflow_int_as_text"
+
+
+def test_an_edge_hamiltons_rules_refuse_compiles_and_runs_with_the_adapter_that_accepts_it(
+    compile_dag, run_dag, monkeypatch
+) -> None:
+    """``label(doubled: str)`` reads ``doubled -> int``: Hamilton and the Driver build the pipeline only with an
+    EdgeConnectionHook that accepts the edge. The compiler and each task build the graph with the DAG's adapters,
+    so the DAG compiles and computes their result; without the adapter, compiling fails as building a Driver does,
+    and says which adapter to compile with."""
+    from hamilton import driver as hamilton_driver
+
+    from hamilflow import driver
+    from hamilflow.compiler import CompileError
+    from hamilflow.errors import GraphError
+
+    module = importlib.import_module(INT_AS_TEXT)
+    expected = [
+        builder.with_modules(module)
+        .with_adapters(airflow_adapters.IntAsText())
+        .build()
+        .execute(["label"], inputs={"x": 2})
+        for builder in (hamilton_driver.Builder(), driver.Builder())
+    ]
+    monkeypatch.setenv("HAMILFLOW_PLAN_CACHE", "off")  # every task builds the graph itself
+    path = compile_dag(
+        INT_AS_TEXT, "int_as_text", final_vars=["label"], params={"x": 2}, adapters=[f"{ADAPTERS}:int_as_text"]
+    )
+
+    result = run_dag(path)
+
+    assert result.outputs == expected[0] == expected[1] == {"label": "value=4"}
+    with pytest.raises(GraphError, match="type mismatch on 'doubled'"):
+        driver.Builder().with_modules(module).build()
+    with pytest.raises(CompileError, match="type mismatch on 'doubled'") as refused:
+        compile_dag(INT_AS_TEXT, "int_as_text_refused", final_vars=["label"], params={"x": 2})
+    assert "expects str, but 'doubled'" in str(refused.value) and "EdgeConnectionHook" in str(refused.value)
+
+
+def test_validate_input_is_asked_about_a_dag_runs_params_as_the_driver_asks_about_its_inputs(
+    compile_dag, run_dag
+) -> None:
+    """The adapter refuses negative numbers. A DAG run whose conf gives ``x=-1`` fails in its first task with the
+    Driver's message (the input, its value and type, the adapter's refusal), and no node runs; ``x=2`` computes
+    what Hamilton and the Driver compute. Hamilton refuses -1 too (with its own ValueError)."""
+    chain = corpus.fresh_module("tests.differential.adapters", "airflow_chain")
+
+    def on(back_end: str, x: int) -> tuple[str, object]:
+        made = harness.builder(back_end, chain, [airflow_adapters.IntAsText()])
+        return harness.outcome(lambda: made.build().execute(["label"], inputs={"x": x}))
+
+    hamilton_refused, driver_refused = on("hamilton", -1), on("driver", -1)
+    assert hamilton_refused[0] == "error" and hamilton_refused[1][0] == "ValueError"
+    assert driver_refused[0] == "error" and driver_refused[1][0] == "ExecutionRequestError"
+    (problem,) = [line.split(". ", 1)[1] for line in driver_refused[1][1].splitlines() if line.strip().startswith("1.")]
+    assert problem.startswith("input 'x' is int -1, which the lifecycle adapter IntAsText refuses")
+    path = compile_dag(
+        CHAIN, "validate_input", final_vars=["label"], params={"x": 2}, adapters=[f"{ADAPTERS}:int_as_text"]
+    )
+
+    refused = run_dag(path, expect="failed", run_conf={"x": -1})
+    accepted = run_dag(path, run_conf={"x": 2})
+
+    (started,) = refused.instances("hamilflow_run_started")
+    assert started.state == "failed" and started.error.startswith("ExecutionRequestError") and problem in started.error
+    assert not any(t.state == "success" for t in refused.tasks if not t.task_id.startswith("hamilflow_run_"))
+    assert ("result", accepted.outputs) == on("hamilton", 2) == on("driver", 2) == ("result", {"label": "value=7"})
+
+
+@pytest.mark.parametrize(
+    ("conf", "compiled", "given"),
+    [
+        ({}, {"x": 2}, {"x": 2}),  # offset keeps its function's default: no engine passes it
+        ({"offset": 5}, {"x": 2}, {"x": 2, "offset": 5}),  # the run's conf sets it
+        ({"offset": 3}, {"x": 2}, {"x": 2, "offset": 3}),  # the run's conf sets it, to the default: given
+        ({}, {"x": 2, "offset": 4}, {"x": 2, "offset": 4}),  # the DAG's param default is not the function's
+    ],
+    ids=["default", "conf", "conf-equal-to-default", "dag-default"],
+)
+def test_node_hooks_see_an_optional_input_only_when_it_is_given_as_in_hamilton(
+    compile_dag, run_dag, tmp_path, monkeypatch, conf, compiled, given
+) -> None:
+    """``shifted(doubled, offset: int = 3)``: the DAG has a param ``offset`` (default 3), but a run that does not
+    set it does not pass it, so the node hooks see the kwargs Hamilton's and the Driver's hooks see."""
+    theirs, mine, ours = tmp_path / "hamilton.jsonl", tmp_path / "driver.jsonl", tmp_path / "airflow.jsonl"
+
+    def on(back_end: str, log: Path) -> tuple[str, object]:
+        chain = corpus.fresh_module("tests.differential.adapters", "airflow_chain")
+        made = harness.builder(back_end, chain, [recorders.NodeRecorder(log)])
+        return harness.outcome(lambda: made.build().execute(["label"], inputs=given))
+
+    runs = [on("hamilton", theirs), on("driver", mine)]
+    monkeypatch.setenv("HAMILFLOW_DIFF_HOOK_LOG", str(ours))
+    path = compile_dag(
+        CHAIN,
+        f"optional_input_{len(conf)}_{len(compiled)}_{sum(conf.values())}",
+        final_vars=["label"],
+        params=compiled,
+        adapters=["tests.differential.adapters.recorders:node_recorder_from_env"],
+    )
+
+    result = run_dag(path, run_conf=conf)
+
+    assert ("result", result.outputs) == runs[0] == runs[1]
+    calls = recorders.per_node(recorders.read(ours, "node"))
+    assert (
+        calls == recorders.per_node(recorders.read(theirs, "node")) == recorders.per_node(recorders.read(mine, "node"))
+    )
+    (shifted,) = [key for key in calls if key.startswith("shifted ")]
+    assert ("offset" in shifted) == ("offset" in given)
