@@ -3,7 +3,9 @@
 An input the plan needs is, in this order: in the config (fixed in the DAG file), named
 like an Airflow context value (read from the running task, see
 :mod:`hamilflow.runtime.context`), or a DAG param, typed from its annotation, whose
-default comes from ``--param`` or from the functions' own default.
+default comes from ``--param`` or from the functions' own default. A param that only optional
+parameters read is passed to them only when a run sets it in its conf or its value is not the
+functions' default (the spec's ``function_defaults``), as a Driver passes only the inputs it is given.
 """
 
 from __future__ import annotations
