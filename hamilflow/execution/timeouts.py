@@ -37,7 +37,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from hamilflow.errors import HamilflowError, SettingError
+from hamilflow.errors import HamilflowError, SettingError, add_note
 
 if TYPE_CHECKING:
     from hamilflow.node import Node
@@ -149,8 +149,9 @@ class AlarmWatch(NodeWatch):
     """Enforces limits with ``SIGALRM`` in the main thread; elsewhere it cannot interrupt a node and does nothing.
 
     A timer already running (Airflow's ``execution_timeout``, the user's own) is kept: when it is
-    due before the node's limit it is left alone; otherwise it is suspended while the node
-    runs and set again, for the time it had left, when the node ends.
+    due before the node's limit it is left to fire, and what its handler raises gets a note
+    naming the node that was running (Airflow's ``AirflowTaskTimeout`` names no node); otherwise
+    it is suspended while the node runs and set again, for the time it had left, when the node ends.
     """
 
     def __init__(self, default_limit: float | None = None) -> None:
@@ -164,8 +165,8 @@ class AlarmWatch(NodeWatch):
         ):
             return None
         outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
-        if outer_left and outer_left <= limit:
-            return None  # the outer timer fires first anyway
+        if outer_left and outer_left <= limit:  # the outer timer fires first anyway
+            return self._name_the_node_when_the_outer_timer_fires(node, limit)
 
         def expire(signum: int, frame: Any) -> None:
             raise NodeExpired(limit)
@@ -175,8 +176,32 @@ class AlarmWatch(NodeWatch):
         signal.setitimer(signal.ITIMER_REAL, limit)
         return outer_handler, outer_left, outer_interval, started
 
+    @staticmethod
+    def _name_the_node_when_the_outer_timer_fires(node: Node, limit: float) -> Any:
+        """Wrap the outer timer's handler so that what it raises names ``node``; the token restores it."""
+        outer_handler = signal.getsignal(signal.SIGALRM)
+        if not callable(outer_handler):  # SIG_DFL ends the process, SIG_IGN ignores it: nothing to name
+            return None
+
+        def expire_outer(signum: int, frame: Any) -> None:
+            try:
+                outer_handler(signum, frame)
+            except BaseException as error:
+                add_note(
+                    error,
+                    f"hamilflow: node '{node.name}' ({node.where}) was running when this time limit ran out "
+                    f"(the node's own limit of {format_seconds(limit)} was not due sooner)",
+                )
+                raise
+
+        signal.signal(signal.SIGALRM, expire_outer)
+        return (outer_handler,)
+
     def node_finished(self, token: Any) -> None:
         if token is None:
+            return
+        if len(token) == 1:  # the outer timer runs on: only its handler is put back
+            signal.signal(signal.SIGALRM, token[0])
             return
         outer_handler, outer_left, outer_interval, started = token
         signal.setitimer(signal.ITIMER_REAL, 0)

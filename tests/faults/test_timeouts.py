@@ -150,3 +150,38 @@ def test_a_bad_timeout_tag_names_the_node(module_from_source) -> None:
 def test_durations_keep_every_digit() -> None:
     assert parse_duration("1234567").total_seconds() == 1234567
     assert format_seconds(1234567.0) == "1234567 s" and format_seconds(0.25) == "0.25 s"
+
+
+def test_an_outer_timer_due_first_fires_and_its_error_names_the_node(module_from_source) -> None:
+    """As Airflow's execution_timeout does: a SIGALRM timer set around the run, due before the node's own limit.
+
+    The outer timer is left to fire (hamilflow's alarm does not replace it), and what its handler raises
+    says which node was running: Airflow's AirflowTaskTimeout names none.
+    """
+    import signal
+    import time
+
+    class OuterTimeout(BaseException):  # as AirflowTaskTimeout, which a node's `except Exception` cannot catch
+        pass
+
+    def expire(signum, frame):
+        raise OuterTimeout("the task's time is up")
+
+    module = module_from_source(
+        "import time\nfrom hamilflow.function_modifiers import tag\n"
+        "@tag(timeout='1m')\ndef slow(x: int) -> int:\n    time.sleep(60)\n    return x\n"
+    )
+    dr = driver.Builder().with_modules(module).build()
+    previous = signal.signal(signal.SIGALRM, expire)
+    started = time.monotonic()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        with pytest.raises(OuterTimeout) as caught:
+            dr.execute(["slow"], inputs={"x": 1})
+        assert signal.getsignal(signal.SIGALRM) is expire  # the outer handler is put back when the node ends
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 30  # the outer timer stopped the node, not its end
+    (note,) = caught.value.__notes__
+    assert note.startswith("hamilflow: node 'slow' (") and "own limit of 60 s" in note
