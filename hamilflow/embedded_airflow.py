@@ -149,6 +149,34 @@ def _recording_errors() -> Iterator[dict[tuple[str, int], str]]:
         supervisor.run_task_in_process = original
 
 
+def _tunnel_api_paths() -> None:
+    """Let ``dag.test()``'s in-process Execution API take task ids outside ASCII (``größe``, ``数量``).
+
+    ``dag.test()`` sends each task's calls to Airflow's Execution API (its XComs among them, at
+    ``xcoms/<dag>/<run>/<task>/...``) through httpx's WSGI transport into a2wsgi. PEP 3333 wants
+    ``PATH_INFO`` as the path's UTF-8 bytes spelled in latin-1, which is how a2wsgi reads it;
+    httpx passes the decoded text instead (encode/httpx#1365), so a task named ``größe`` fails
+    with ``UnicodeDecodeError`` and one named ``数量`` cannot be read at all. This wraps that
+    transport's app, once per API server, to spell the path as the PEP says. A deployed Airflow,
+    whose tasks call the api-server over HTTP, does not take this path.
+    """
+    from airflow.sdk.execution_time import supervisor
+
+    transport = supervisor.in_process_api_server().transport
+    app = transport.app
+    if getattr(app, "hamilflow_tunnels_paths", False):
+        return
+
+    def tunnelled(environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if not path.isascii():
+            environ["PATH_INFO"] = path.encode("utf-8").decode("latin-1")
+        return app(environ, start_response)
+
+    tunnelled.hamilflow_tunnels_paths = True  # type: ignore[attr-defined]
+    transport.app = tunnelled
+
+
 def run_dag_file(
     path: str | os.PathLike[str],
     run_conf: dict[str, Any] | None = None,
@@ -159,7 +187,8 @@ def run_dag_file(
     """Run one compiled DAG file with ``dag.test()`` and read back states and outputs.
 
     The file is copied into its own DAGs folder under the Airflow home, since ``dag.test``
-    parses every file of the folder it runs from.
+    parses every file of the folder it runs from. Task ids outside ASCII work here, though not
+    with a bare ``dag.test()`` of Airflow 3.3 (see :func:`_tunnel_api_paths`).
     """
     home = prepare(home or os.environ.get("AIRFLOW_HOME") or ".hamilflow/airflow")
     import airflow.settings
@@ -178,6 +207,7 @@ def run_dag_file(
     if logical_date is not None:
         kwargs["logical_date"] = logical_date
     with contextlib.nullcontext() if show_logs else quiet(log), _recording_errors() as errors:
+        _tunnel_api_paths()
         dag_run = dag.test(**kwargs)
     state = str(getattr(dag_run.state, "value", dag_run.state))
     order = {task_id: i for i, task_id in enumerate(dag.task_ids)}  # as the DAG file lists them
