@@ -26,12 +26,19 @@ def dag_spec(dag_id: str) -> PipelineSpec:
 
 def local_outputs(dag_id: str, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the local Driver computes for the DAG's pipeline (same modules, config and outputs)."""
+    spec = dag_spec(dag_id)
+    return local_outputs_of(*spec.modules, outputs=list(spec.final_vars), config=dict(spec.config), inputs=inputs)
+
+
+def local_outputs_of(
+    *modules: str, outputs: list[str], config: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What the local Driver computes for ``outputs`` of the pipeline in ``modules`` (names)."""
     from hamilflow.driver import Builder
 
-    spec = dag_spec(dag_id)
-    modules = [importlib.import_module(name) for name in spec.modules]
-    driver = Builder().with_modules(*modules).with_config(dict(spec.config)).build()
-    return driver.raw_execute(list(spec.final_vars), inputs=inputs or {})
+    imported = [importlib.import_module(name) for name in modules]
+    driver = Builder().with_modules(*imported).with_config(config or {}).build()
+    return driver.raw_execute(outputs, inputs=inputs or {})
 
 
 def store_outputs(store_root: Path, dag_id: str, run_id: str) -> dict[str, Any]:
