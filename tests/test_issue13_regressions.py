@@ -186,6 +186,18 @@ def test_a_dag_id_that_is_not_an_ascii_name_still_makes_a_file_that_imports(
     import_dag_file(path)
 
 
+def test_names_outside_ascii_stay_readable_in_the_file_unless_python_would_fold_them(
+    pipeline_module, tmp_path, import_dag_file
+) -> None:
+    name = pipeline_module("def größe() -> int:\n    return 1\n\n\ndef 数量(größe: int) -> int:\n    return größe\n")
+    source = _compile(name, dag_id="ｔａｓｋ_größe")  # fullwidth 'task', which Python would read as task
+    assert "def größe():" in source and "def 数量(" in source  # as the user wrote them
+    assert "def _____größe():" in source  # fullwidth letters are not kept: Python would read them as task
+    path = tmp_path / "d.py"
+    path.write_text(source)
+    import_dag_file(path)
+
+
 @pytest.mark.parametrize(
     "source, params",
     [

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import keyword
-import re
+import unicodedata
 from typing import Any
 
 from hamilflow.compiler.model import AirflowDag, AirflowTask
@@ -57,12 +57,19 @@ _AMBIGUOUS = {"l", "I", "O"}  # pycodestyle's E741/E743
 
 
 def _identifier(text: str) -> str:
-    """A lower-case ASCII Python name for an id: other characters become ``_`` (Python folds some non-ASCII
-    letters, ``ｔａｓｋ`` to ``task``, which could then hide a name the file uses)."""
-    ident = re.sub(r"\W", "_", text, flags=re.ASCII).lower()
+    """A Python name for an id, ASCII letters lower-cased: a letter outside ASCII is kept when Python reads it
+    as itself (``größe``, ``数量``); one Python folds into another (``ｔａｓｋ`` is read as ``task``, which could
+    hide a name the file uses) becomes ``_``, as does every character that cannot be in a name."""
+    ident = "".join(_name_character(c) for c in text)
     if not ident or ident[0].isdigit():
         ident = "_" + ident
     return ident + "_" if keyword.iskeyword(ident) or ident in _AMBIGUOUS else ident
+
+
+def _name_character(char: str) -> str:
+    if char.isascii():
+        return char.lower() if char.isalnum() or char == "_" else "_"
+    return char if ("_" + char).isidentifier() and unicodedata.normalize("NFKC", char) == char else "_"
 
 
 def _unique(name: str, taken: set[str], suffix: str = "_") -> str:
