@@ -32,7 +32,7 @@ from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import Plan, build_plan
 from hamilflow.execution.runner import run_plan
 from hamilflow.graph import FunctionGraph
-from hamilflow.lifecycle import AdapterValidationError, Lifecycle, is_lifecycle_adapter
+from hamilflow.lifecycle import AdapterValidationError, Lifecycle, edge_check, is_lifecycle_adapter
 
 
 @dataclass
@@ -160,7 +160,7 @@ class Driver:
             return check(required, produced) or htypes.fits(produced, required)
 
         self._type_check = type_check
-        self._edge_hook = lifecycle.check_edge if lifecycle is not None and lifecycle.checks_edges else None
+        self._edge_hook = edge_check(lifecycle)
         self.graph = FunctionGraph.from_modules(
             *modules,
             config=config,

@@ -138,6 +138,16 @@ class TaskCall:
         }
 
 
+def edge_check(lifecycle: Lifecycle | None) -> Callable[[Any, Any], bool] | None:
+    """What a graph builder asks about an edge Hamilton's type rules refuse: the adapters' ``check_edge`` when one
+    of them checks edges (an ``EdgeConnectionHook``), else None (the rules alone decide).
+
+        >>> edge_check(None) is None
+        True
+    """
+    return lifecycle.check_edge if lifecycle is not None and lifecycle.checks_edges else None
+
+
 def hamilton_task_id(task: str, path: tuple[str, ...], index: tuple[int, ...], producer: Mapping[str, str]) -> str:
     """The id Hamilton's task hooks would see for the instance of ``task`` (at block ``path``) at ``index``:
     the task's name at the top level, else ``<id of the instance that opened the block>.<item>.<task>``.

@@ -38,9 +38,10 @@ def pipeline_graph(
     name by import path (resolved where this runs: the compiler, then each Airflow task). With ``lifecycle``,
     its adapters' edge checks (``EdgeConnectionHook``) are asked about every edge, as in the Driver; its
     construction hooks and validators are the caller's to call (``Lifecycle.after_build``)."""
+    from hamilflow.lifecycle import edge_check
     from hamilflow.runtime.imports import materializers_from
 
-    edge_hook = lifecycle.check_edge if lifecycle is not None and lifecycle.checks_edges else None
+    edge_hook = edge_check(lifecycle)
     graph = FunctionGraph.from_modules(*modules, config=config, edge_hook=edge_hook)
     found = [m for path in materializer_paths for m in materializers_from(path)]
     if not found:
