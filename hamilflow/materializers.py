@@ -26,6 +26,27 @@ if TYPE_CHECKING:
 # The argument of a loader or saver (``from_.csv(path=...)``, ``@save_to.json(file=...)``) that says where it reads or
 # writes: what the compiler reports as a saver's Asset and the Airflow runtime as lineage.
 TARGET_ARGUMENTS = ("path", "file", "filepath", "file_path", "uri", "url")
+LOADER_TAG = "hamilton.data_loader"  # Hamilton's tag on the node a loader or from_.* materializer makes
+SAVER_TAG = "hamilton.data_saver"  # ... and on the node a saver or to.* materializer makes
+# Hamilton keeps a loader's or saver's fixed arguments (``resolved_kwargs``), and which inputs give the others
+# (``dependencies``), in keyword defaults of the node's function, under names its decorator's class mangles.
+_BINDING_CLASS = {LOADER_TAG: "_LoadFromDecorator", SAVER_TAG: "_SaveToDecorator"}
+
+
+def bound_arguments(node: Node, kind: str) -> dict[str, Any]:
+    """What Hamilton bound to a loader (``kind`` :data:`LOADER_TAG`) or saver (:data:`SAVER_TAG`) node's function:
+    ``resolved_kwargs`` (its fixed arguments) and ``dependencies`` (input name -> argument), when it has them;
+    empty for a node of another kind."""
+    if node.tags.get(kind) is not True:
+        return {}
+    import inspect
+
+    try:
+        parameters = inspect.signature(node.callable).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    prefix = f"{_BINDING_CLASS[kind]}__"
+    return {p.name[len(prefix) :]: p.default for p in parameters if p.name.startswith(prefix)}
 
 
 def pipeline_graph(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from hamilflow.errors import SettingError
 from hamilflow.execution.timeouts import TIMEOUT_TAG, node_limit, parse_duration  # one duration rule for both layers
-from hamilflow.materializers import TARGET_ARGUMENTS
+from hamilflow.materializers import SAVER_TAG, TARGET_ARGUMENTS, bound_arguments
 
 if TYPE_CHECKING:
     from hamilflow.compiler.model import AirflowTask
@@ -74,17 +74,9 @@ def saver_target(node: Any) -> str | None:
     an absolute path becomes a ``file://`` URI. None for another node, a target read from another
     node, or a relative path (which names a different place on each worker).
     """
-    if node.tags.get("hamilton.data_saver") is not True:
+    fixed = bound_arguments(node, SAVER_TAG).get("resolved_kwargs")
+    if not isinstance(fixed, dict):
         return None
-    try:
-        import inspect
-
-        parameters = inspect.signature(node.callable).parameters.values()
-    except (TypeError, ValueError):
-        return None
-    # Hamilton's saver function keeps them in a keyword default whose name its class mangles
-    bound = [p.default for p in parameters if p.name.endswith("__resolved_kwargs") and isinstance(p.default, dict)]
-    fixed = bound[0] if bound else {}
     for key in TARGET_ARGUMENTS:
         target = fixed.get(key)
         if isinstance(target, str) and "://" in target and not asset_problem(target):

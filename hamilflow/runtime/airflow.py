@@ -207,14 +207,6 @@ def _report_lineage(
             collector.add_output_asset(operator, uri=outlet.uri)
 
 
-# Hamilton's loader and saver nodes keep their fixed arguments, and which inputs give the others, in keyword
-# defaults of the node's function, under names their decorator's class mangles.
-_IO_KINDS = {
-    "hamilton.data_loader": ("input", "_LoadFromDecorator"),
-    "hamilton.data_saver": ("output", "_SaveToDecorator"),
-}
-
-
 def io_targets(node: Any, lookup: Callable[[str], Any]) -> list[tuple[str, str]]:
     """``[("input" | "output", uri)]``: the file a loader node reads or a saver node writes, as a dataset URI.
 
@@ -222,13 +214,14 @@ def io_targets(node: Any, lookup: Callable[[str], Any]) -> list[tuple[str, str]]
     through ``lookup``; a URL as it is, a path as ``file://`` and its absolute path on this worker. Empty
     for another node, and for a loader's second node (Hamilton's ``select_data``: the same file).
     """
-    from hamilflow.materializers import TARGET_ARGUMENTS  # here: a DAG file imports this module to parse, cheaply
+    # here: a DAG file imports this module to parse, cheaply
+    from hamilflow.materializers import LOADER_TAG, SAVER_TAG, TARGET_ARGUMENTS, bound_arguments
 
     found = []
-    for tag, (direction, owner) in _IO_KINDS.items():
-        if node.tags.get(tag) is not True or node.tags.get(f"{tag}.has_metadata") is False:
+    for tag, direction in ((LOADER_TAG, "input"), (SAVER_TAG, "output")):
+        if node.tags.get(f"{tag}.has_metadata") is False:
             continue
-        bound = _bound_defaults(node, owner)
+        bound = bound_arguments(node, tag)
         fixed, given = bound.get("resolved_kwargs") or {}, bound.get("dependencies") or {}
         for key in TARGET_ARGUMENTS:
             source = next((name for name, argument in given.items() if argument == key), None)
@@ -238,17 +231,6 @@ def io_targets(node: Any, lookup: Callable[[str], Any]) -> list[tuple[str, str]]
                 found.append((direction, uri))
                 break
     return found
-
-
-def _bound_defaults(node: Any, owner: str) -> dict[str, Any]:
-    try:
-        import inspect
-
-        parameters = inspect.signature(node.callable).parameters.values()
-    except (TypeError, ValueError):
-        return {}
-    prefix = f"{owner}__"
-    return {p.name[len(prefix) :]: p.default for p in parameters if p.name.startswith(prefix)}
 
 
 def _as_uri(target: Any) -> str | None:

@@ -50,7 +50,7 @@ from hamilflow.execution.item_failures import ItemFailure, failed_node, failure_
 from hamilflow.execution.node_runner import run_nodes
 from hamilflow.execution.plan import Plan, ReadKind, TaskSpec, build_plan, gather_inputs
 from hamilflow.frontend import import_modules
-from hamilflow.materializers import pipeline_graph
+from hamilflow.materializers import SAVER_TAG, pipeline_graph
 from hamilflow.runtime import code_version, plan_cache
 from hamilflow.runtime.hooks import TaskHooks, lifecycle_of
 from hamilflow.runtime.items import ItemReader, write_items
@@ -64,9 +64,6 @@ Index = tuple[int, ...]
 log = logging.getLogger(__name__)
 
 AUTO_CHUNKS_PER_SLOT = 4  # automatic packing: mapped instances per task slot of the deployment
-
-
-SAVER_TAG = "hamilton.data_saver"  # Hamilton's tag on the node a saver or to.* materializer makes
 
 
 def saved_target(metadata: Any) -> Any:
